@@ -1,0 +1,58 @@
+//! The collections the reference jobs read and write, their natural keys and indexes.
+
+use mongodb::bson::{Bson, Document, doc};
+use mongodb::options::IndexOptions;
+use mongodb::{Database, IndexModel};
+
+pub const METERS: &str = "meters";
+pub const READINGS: &str = "readings";
+pub const HALFHOURLY_USAGE: &str = "halfhourly_usage";
+pub const HOURLY_USAGE: &str = "hourly_usage";
+pub const DAILY_USAGE: &str = "daily_usage";
+pub const GENERATED_FILES: &str = "generated_files";
+
+/// The indexes every job relies on: natural keys are unique (idempotent upserts and `$merge`
+/// need that), and windows are found by time.
+pub fn indexes() -> Vec<(&'static str, IndexModel)> {
+    let unique = |keys: Document, name: &str| {
+        IndexModel::builder()
+            .keys(keys)
+            .options(IndexOptions::builder().unique(true).name(name.to_owned()).build())
+            .build()
+    };
+    vec![
+        (READINGS, unique(doc! { "meterId": 1, "intervalStart": 1 }, "meter_interval_unique")),
+        (READINGS, IndexModel::builder().keys(doc! { "intervalStart": 1 }).build()),
+        (METERS, IndexModel::builder().keys(doc! { "active": 1 }).build()),
+        (HALFHOURLY_USAGE, unique(doc! { "meterId": 1, "periodStart": 1 }, "meter_period_unique")),
+        (HOURLY_USAGE, unique(doc! { "meterId": 1, "periodStart": 1 }, "meter_period_unique")),
+        (DAILY_USAGE, unique(doc! { "meterId": 1, "date": 1 }, "meter_date_unique")),
+    ]
+}
+
+pub async fn ensure_indexes(db: &Database) -> mongodb::error::Result<()> {
+    for (coll, model) in indexes() {
+        db.collection::<Document>(coll).create_index(model).await?;
+    }
+    Ok(())
+}
+
+/// A reading is usable when its meter id is a non-empty string, its interval start a date, and
+/// its kwh a finite number (NaN sorts below every number, so the range also excludes it).
+pub fn valid_reading() -> Document {
+    doc! {
+        "meterId": { "$type": "string", "$ne": "" },
+        "intervalStart": { "$type": "date" },
+        "kwh": { "$type": "number", "$gt": Bson::Double(f64::NEG_INFINITY), "$lt": Bson::Double(f64::INFINITY) },
+    }
+}
+
+/// `filter` AND the reading is usable.
+pub fn valid_and(filter: Document) -> Document {
+    doc! { "$and": [filter, valid_reading()] }
+}
+
+/// `filter` AND the reading is NOT usable: what gets counted as malformed.
+pub fn malformed_and(filter: Document) -> Document {
+    doc! { "$and": [filter, { "$nor": [valid_reading()] }] }
+}

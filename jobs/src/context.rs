@@ -1,0 +1,53 @@
+//! What the runner hands every job: shared clients, the time zone, the run's identity,
+//! a cancellation token and retry settings.
+
+use chrono_tz::Tz;
+use mongodb::Database;
+use tokio_util::sync::CancellationToken;
+
+use crate::retry::RetryPolicy;
+use crate::store::ObjectStore;
+
+#[derive(Clone)]
+pub struct JobContext {
+    pub db: Database,
+    /// Only FileGeneration writes objects; the data-change jobs never touch it.
+    pub store: Option<ObjectStore>,
+    pub tz: Tz,
+    pub run_id: String,
+    /// Fires on SIGTERM/SIGINT, a passed deadline, or a lost lease.
+    pub cancel: CancellationToken,
+    pub retry: RetryPolicy,
+    pub settings: JobSettings,
+}
+
+/// Tunables of the reference jobs.
+#[derive(Debug, Clone, Copy)]
+pub struct JobSettings {
+    /// NightlyDataChange removes raw readings older than this many days before the window's end.
+    pub retention_days: u32,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        JobSettings { retention_days: 90 }
+    }
+}
+
+impl JobContext {
+    /// Returns [`crate::JobError::Cancelled`] once the run has been asked to stop.
+    pub fn checkpoint(&self) -> Result<(), crate::JobError> {
+        if self.cancel.is_cancelled() { Err(crate::JobError::Cancelled) } else { Ok(()) }
+    }
+
+    /// Retries an idempotent MongoDB operation on transient errors.
+    pub async fn mongo_retry<T, F, Fut>(&self, action: &str, op: F) -> Result<T, crate::JobError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = mongodb::error::Result<T>>,
+    {
+        crate::retry::retry(self.retry, action, &self.cancel, crate::retry::mongo_is_transient, op)
+            .await
+            .map_err(crate::JobError::mongo(action))
+    }
+}

@@ -1,0 +1,36 @@
+//! NightlyDataChange: roll the previous local day up per meter into `daily_usage` (keyed on
+//! `(meterId, date)`), then remove raw readings older than the retention period before the
+//! window's end. Retention is measured from the window, never the wall clock, so a backfill of an
+//! old day removes exactly what the run on that day did.
+
+use chrono::TimeDelta;
+use mongodb::bson::{Bson, Document, doc};
+
+use super::usage_rollup::merge_usage;
+use crate::collections::{DAILY_USAGE, READINGS};
+use crate::context::JobContext;
+use crate::error::JobError;
+use crate::job::{Job, JobReport};
+use crate::window::Window;
+
+pub struct NightlyRollupAndRetention;
+
+impl Job for NightlyRollupAndRetention {
+    async fn run(&self, ctx: &JobContext, window: &Window) -> Result<JobReport, JobError> {
+        let date = window.local_date(ctx.tz).format("%Y-%m-%d").to_string();
+        let mut report = merge_usage(ctx, window, DAILY_USAGE, "date", Bson::String(date)).await?;
+        ctx.checkpoint()?;
+
+        let cutoff = window.end - TimeDelta::days(i64::from(ctx.settings.retention_days));
+        let readings = ctx.db.collection::<Document>(READINGS);
+        let deleted = ctx
+            .mongo_retry("removing readings past retention", || {
+                readings.delete_many(doc! { "intervalStart": { "$lt": cutoff } })
+            })
+            .await?
+            .deleted_count;
+        tracing::info!(deleted, cutoff = %crate::window::rfc3339(cutoff), "applied retention to raw readings");
+        report.deleted = deleted;
+        Ok(report)
+    }
+}
