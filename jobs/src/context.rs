@@ -41,12 +41,13 @@ impl JobContext {
     }
 
     /// Retries an idempotent MongoDB operation on transient errors.
-    pub async fn mongo_retry<T, F, Fut>(&self, action: &str, op: F) -> Result<T, crate::JobError>
+    /// `op` builds the operation afresh for each attempt (driver actions and async blocks both work).
+    pub async fn mongo_retry<T, F, Fut>(&self, action: &str, mut op: F) -> Result<T, crate::JobError>
     where
         F: FnMut() -> Fut,
-        Fut: Future<Output = mongodb::error::Result<T>>,
+        Fut: IntoFuture<Output = mongodb::error::Result<T>>,
     {
-        crate::retry::retry(self.retry, action, &self.cancel, crate::retry::mongo_is_transient, op)
+        crate::retry::retry(self.retry, action, &self.cancel, crate::retry::mongo_is_transient, || op().into_future())
             .await
             .map_err(crate::JobError::mongo(action))
     }

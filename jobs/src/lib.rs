@@ -1,7 +1,25 @@
-//! Jobs: the process catalog, windows, and the five reference jobs.
+//! Jobs: the Job trait, the run context, the process catalog, windows, object stores, and the
+//! five reference jobs. The runner owns everything around a job (lease, ledger, deadline,
+//! signals, exit codes); this crate owns what a job does with one window.
 
+pub mod catalog;
+pub mod collections;
+pub mod context;
+pub mod csv_safe;
+pub mod error;
+pub mod job;
+pub mod jobs;
 pub mod process;
+pub mod retry;
+pub mod seed;
+pub mod store;
 pub mod window;
 
+pub use catalog::run_job;
+pub use context::{JobContext, JobSettings};
+pub use error::JobError;
+pub use job::{Job, JobReport};
 pub use process::{Process, UnknownProcess};
+pub use retry::RetryPolicy;
+pub use store::{ObjectStore, OutputUrl};
 pub use window::{Cadence, Window, Windowing};

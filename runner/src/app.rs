@@ -1,45 +1,89 @@
+//! Parse the command line, set up logging and the runtime, dispatch, and turn the result into an
+//! exit code: errors become one `error:` line (plus a `hint:`), never a panic or a backtrace.
+
+use std::future::Future;
+use std::pin::Pin;
 use std::process::ExitCode;
 
 use clap::Parser;
+use intervalprocessing_infra::{LatestRun, RunHistory};
+use intervalprocessing_jobs::Process;
 
-use crate::cli::{Cli, Command};
-use crate::error::AppError;
+use crate::cli::{Cli, Command, RunArgs};
+use crate::config::Config;
+use crate::error::{AppError, code};
+use crate::telemetry::{self, LogFormat};
+use crate::{commands, connect};
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    let format = match LogFormat::from_env() {
+        Ok(f) => f,
+        Err(v) => return fail(&AppError::Config { var: "LOG_FORMAT", value: v, reason: "use json or text".into() }),
+    };
+    telemetry::init(format);
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(1);
-        }
+        Err(e) => return fail(&AppError::Startup(format!("cannot start the async runtime: {e}"))),
     };
-    let code = match rt.block_on(dispatch(cli)) {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {e}");
-            if let Some(h) = e.hint() {
-                eprintln!("hint: {h}");
-            }
-            e.exit_code()
-        }
-    };
-    ExitCode::from(u8::try_from(code).unwrap_or(1))
+    let result = rt.block_on(dispatch(cli));
+    // Don't wait for background tasks (a heartbeat, a signal listener) to notice the end.
+    rt.shutdown_background();
+    match result {
+        Ok(c) => exit(c),
+        Err(e) => fail(&e),
+    }
 }
 
-struct NoHistory;
-impl intervalprocessing_infra::RunHistory for NoHistory {
-    fn latest<'a>(
-        &'a self,
-        _process: intervalprocessing_jobs::Process,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Option<intervalprocessing_infra::LatestRun>, String>> + Send + 'a>> {
-        Box::pin(async { Err("the ledger is not wired up yet".to_owned()) })
+fn exit(c: i32) -> ExitCode {
+    ExitCode::from(u8::try_from(c).unwrap_or(1))
+}
+
+fn fail(e: &AppError) -> ExitCode {
+    tracing::error!(error = %e, exit_code = e.exit_code(), "exiting");
+    eprintln!("error: {e}");
+    if let Some(h) = e.hint() {
+        eprintln!("hint: {h}");
     }
+    exit(e.exit_code())
 }
 
 async fn dispatch(cli: Cli) -> Result<i32, AppError> {
     match cli.command {
-        Some(Command::Infra(args)) => Ok(intervalprocessing_infra::run(args, &NoHistory).await?),
-        None => Ok(2),
+        // How ECS starts it: no arguments, the process in `processToRun`.
+        None => {
+            let cfg = Config::from_env()?;
+            let process = std::env::var("processToRun").ok();
+            let args = RunArgs { process, at: None, from: None, to: None, dry_run: false, timeout: None };
+            commands::run::run(args, &cfg).await
+        }
+        Some(Command::Run(args)) => commands::run::run(args, &Config::from_env()?).await,
+        Some(Command::History(args)) => commands::history::run(args, &Config::from_env()?).await,
+        Some(Command::Seed(args)) => commands::seed::run(args, &Config::from_env()?).await,
+        Some(Command::List) => Ok(code::SUCCESS),
+        Some(Command::Infra(args)) => {
+            let history = LedgerHistory { cfg: Config::from_env().ok() };
+            Ok(intervalprocessing_infra::run(args, &history).await?)
+        }
+    }
+}
+
+/// `infra status` reads the newest ledger entry of each process through this.
+struct LedgerHistory {
+    cfg: Option<Config>,
+}
+
+impl RunHistory for LedgerHistory {
+    fn latest<'a>(&'a self, process: Process) -> Pin<Box<dyn Future<Output = Result<Option<LatestRun>, String>> + Send + 'a>> {
+        Box::pin(async move {
+            let cfg = self.cfg.as_ref().ok_or("the MongoDB settings in the environment are invalid")?;
+            let db = connect::mongo(cfg).await.map_err(|e| e.to_string())?;
+            let entry = commands::history::latest(&db, process).await.map_err(|e| e.to_string())?;
+            Ok(entry.map(|e| LatestRun {
+                status: e.status,
+                window: format!("{}/{}", e.window_start.unwrap_or_default(), e.window_end.unwrap_or_default()),
+                ended_at: e.ended_at,
+            }))
+        })
     }
 }

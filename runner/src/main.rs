@@ -1,9 +1,18 @@
-//! The `intervalprocessing` binary. `main` only runs [`app::run`] and exits with the code it
+//! The `intervalprocessing` binary. `main` only runs [`app::main`] and exits with the code it
 //! returns; everything else lives in the modules below.
 
 mod app;
 mod cli;
+mod commands;
+mod config;
+mod connect;
+mod ecs;
 mod error;
+mod lifecycle;
+mod progress;
+mod stop;
+mod telemetry;
+mod timearg;
 
 fn main() -> std::process::ExitCode {
     app::main()

@@ -7,8 +7,11 @@ pub mod cli;
 pub mod moto;
 pub mod mongo;
 
+#[allow(unused_imports)]
 pub use cli::{Cli, Output};
+#[allow(unused_imports)]
 pub use mongo::TestDb;
+#[allow(unused_imports)]
 pub use moto::Moto;
 
 /// A name unique to this test process and call, usable as a database or bucket name.

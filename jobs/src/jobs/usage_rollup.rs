@@ -49,10 +49,9 @@ pub async fn merge_usage(
         Ok(())
     })
     .await?;
+    let rolled_up = ctx.db.collection::<Document>(target);
     let written = ctx
-        .mongo_retry("counting rolled-up rows", || {
-            ctx.db.collection::<Document>(target).count_documents(doc! { key_field: key_value.clone() })
-        })
+        .mongo_retry("counting rolled-up rows", || rolled_up.count_documents(doc! { key_field: key_value.clone() }))
         .await?;
     Ok(JobReport { read, written, malformed, ..JobReport::default() })
 }

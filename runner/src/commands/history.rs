@@ -1,0 +1,114 @@
+//! `history`: the ledger, newest window first, as a table or JSON.
+
+use intervalprocessing_jobs::Process;
+use intervalprocessing_jobs::window::rfc3339;
+use mongodb::bson::{Bson, Document};
+use serde::Serialize;
+
+use crate::cli::HistoryArgs;
+use crate::config::Config;
+use crate::connect;
+use crate::error::AppError;
+use crate::lifecycle::ledger::Ledger;
+
+/// One ledger entry as printed (`--json` prints an array of these).
+#[derive(Debug, Serialize)]
+pub struct Entry {
+    pub process: String,
+    pub window_start: Option<String>,
+    pub window_end: Option<String>,
+    pub status: String,
+    pub attempts: i64,
+    pub started_at: Option<String>,
+    pub ended_at: Option<String>,
+    pub duration_ms: Option<i64>,
+    pub read: Option<i64>,
+    pub written: Option<i64>,
+    pub deleted: Option<i64>,
+    pub malformed: Option<i64>,
+    pub output: Option<String>,
+    pub error: Option<String>,
+    pub run_id: Option<String>,
+    pub task_arn: Option<String>,
+    pub host: Option<String>,
+}
+
+fn time(d: &Document, k: &str) -> Option<String> {
+    d.get_datetime(k).ok().map(|t| rfc3339(t.to_chrono()))
+}
+
+fn int(d: &Document, k: &str) -> Option<i64> {
+    match d.get(k)? {
+        Bson::Int32(i) => Some(i64::from(*i)),
+        Bson::Int64(i) => Some(*i),
+        _ => None,
+    }
+}
+
+fn text(d: &Document, k: &str) -> Option<String> {
+    d.get_str(k).ok().map(str::to_owned)
+}
+
+impl Entry {
+    pub fn from_doc(d: &Document) -> Entry {
+        Entry {
+            process: text(d, "process").unwrap_or_default(),
+            window_start: time(d, "windowStart"),
+            window_end: time(d, "windowEnd"),
+            status: text(d, "status").unwrap_or_default(),
+            attempts: int(d, "attempts").unwrap_or(0),
+            started_at: time(d, "startedAt"),
+            ended_at: time(d, "endedAt"),
+            duration_ms: int(d, "durationMs"),
+            read: int(d, "read"),
+            written: int(d, "written"),
+            deleted: int(d, "deleted"),
+            malformed: int(d, "malformed"),
+            output: text(d, "output"),
+            error: text(d, "error"),
+            run_id: text(d, "runId"),
+            task_arn: text(d, "taskArn"),
+            host: text(d, "host"),
+        }
+    }
+}
+
+pub async fn run(args: HistoryArgs, cfg: &Config) -> Result<i32, AppError> {
+    let process = args.process.as_deref().map(str::parse::<Process>).transpose()?;
+    let db = connect::mongo(cfg).await?;
+    let docs = Ledger::new(&db).recent(process, args.limit).await.map_err(AppError::mongo("reading the ledger"))?;
+    let entries: Vec<Entry> = docs.iter().map(Entry::from_doc).collect();
+    if args.json {
+        let json = serde_json::to_string_pretty(&entries).map_err(|e| AppError::Startup(format!("JSON: {e}")))?;
+        println!("{json}");
+        return Ok(0);
+    }
+    if entries.is_empty() {
+        println!("no runs recorded yet");
+        return Ok(0);
+    }
+    println!("{:<24} {:<21} {:<11} {:>3} {:>9} {:>9}  DETAIL", "PROCESS", "WINDOW START", "STATUS", "TRY", "SECONDS", "WRITTEN");
+    for e in &entries {
+        let secs = e.duration_ms.map_or("-".to_owned(), |ms| format!("{:.1}", ms as f64 / 1000.0));
+        let written = e.written.map_or("-".to_owned(), |w| w.to_string());
+        let detail = e.error.clone().or_else(|| e.output.clone()).unwrap_or_default();
+        println!(
+            "{:<24} {:<21} {:<11} {:>3} {:>9} {:>9}  {}",
+            e.process,
+            e.window_start.as_deref().unwrap_or("-"),
+            e.status,
+            e.attempts,
+            secs,
+            written,
+            detail
+        );
+    }
+    Ok(0)
+}
+
+/// The newest entry of `process`, for `infra status`.
+pub async fn latest(db: &mongodb::Database, process: Process) -> Result<Option<Entry>, AppError> {
+    let docs = Ledger::new(db).recent(Some(process), 1).await.map_err(AppError::mongo("reading the ledger"))?;
+    Ok(docs.first().map(Entry::from_doc))
+}
+

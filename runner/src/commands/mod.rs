@@ -1,0 +1,5 @@
+//! One file per subcommand.
+
+pub mod history;
+pub mod run;
+pub mod seed;

@@ -1,0 +1,151 @@
+//! Runtime configuration from the environment (12-factor), validated up front: a bad value is a
+//! configuration error (exit 3) that names the variable, before anything is touched.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use intervalprocessing_jobs::OutputUrl;
+
+use crate::error::AppError;
+
+pub const DEFAULT_MONGODB_URI: &str = "mongodb://127.0.0.1:27017";
+pub const DEFAULT_DATABASE: &str = "intervalprocessing";
+pub const DEFAULT_OUTPUT_URL: &str = "s3://intervalprocessing/GeneratedFiles/";
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub mongodb_uri: String,
+    pub mongodb_database: String,
+    pub output_url: OutputUrl,
+    pub tz: Tz,
+    /// `SCHEDULED_TIME`, set by EventBridge Scheduler through the container override.
+    pub scheduled_time: Option<DateTime<Utc>>,
+    /// `RUN_TIMEOUT`: overrides the process's default deadline.
+    pub run_timeout: Option<Duration>,
+    /// `SHUTDOWN_GRACE`: how long a stopping job may take to reach a safe point.
+    pub shutdown_grace: Duration,
+    /// `LEASE_TTL`: how long a lease lives without a heartbeat.
+    pub lease_ttl: Duration,
+    /// `CATCH_UP_LIMIT`: how many windows before the due one a scheduled run looks back at.
+    pub catch_up_limit: u32,
+    /// `RETENTION_DAYS`: raw readings kept by NightlyDataChange.
+    pub retention_days: u32,
+}
+
+/// Reads a variable; unset and empty are the same.
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn bad(var: &'static str, value: &str, reason: impl Into<String>) -> AppError {
+    AppError::Config { var, value: value.to_owned(), reason: reason.into() }
+}
+
+fn duration(name: &'static str, default: Duration, min: Duration) -> Result<Duration, AppError> {
+    let Some(v) = var(name) else { return Ok(default) };
+    let d = parse_duration(&v).map_err(|e| bad(name, &v, e))?;
+    if d < min {
+        return Err(bad(name, &v, format!("must be at least {}", humantime::format_duration(min))));
+    }
+    Ok(d)
+}
+
+/// `90`, `90s`, `15m`, `2h 30m`: plain numbers are seconds.
+pub fn parse_duration(v: &str) -> Result<Duration, String> {
+    if let Ok(secs) = v.trim().parse::<u64>() {
+        return Ok(Duration::from_secs(secs));
+    }
+    humantime::parse_duration(v.trim()).map_err(|e| format!("{e} (use seconds or a duration like 90s, 15m, 2h)"))
+}
+
+fn number(name: &'static str, default: u32, range: std::ops::RangeInclusive<u32>) -> Result<u32, AppError> {
+    let Some(v) = var(name) else { return Ok(default) };
+    let n: u32 = v.trim().parse().map_err(|_| bad(name, &v, "not a whole number"))?;
+    if !range.contains(&n) {
+        return Err(bad(name, &v, format!("must be between {} and {}", range.start(), range.end())));
+    }
+    Ok(n)
+}
+
+pub fn parse_tz(name: &'static str, v: &str) -> Result<Tz, AppError> {
+    v.trim().parse::<Tz>().map_err(|_| bad(name, v, "not an IANA time zone name (e.g. UTC, Europe/London, America/New_York)"))
+}
+
+impl Config {
+    pub fn from_env() -> Result<Config, AppError> {
+        let mongodb_uri = var("MONGODB_URI").unwrap_or_else(|| DEFAULT_MONGODB_URI.to_owned());
+        if !(mongodb_uri.starts_with("mongodb://") || mongodb_uri.starts_with("mongodb+srv://")) {
+            return Err(bad("MONGODB_URI", &redact(&mongodb_uri), "must start with mongodb:// or mongodb+srv://"));
+        }
+        let mongodb_database = var("MONGODB_DATABASE").unwrap_or_else(|| DEFAULT_DATABASE.to_owned());
+        if mongodb_database.len() > 63 || mongodb_database.contains(['/', '\\', '.', ' ', '"', '$', '\0']) {
+            return Err(bad("MONGODB_DATABASE", &mongodb_database, "use at most 63 characters and none of / \\ . space \" $"));
+        }
+        let output = var("OUTPUT_URL").unwrap_or_else(|| DEFAULT_OUTPUT_URL.to_owned());
+        let output_url = OutputUrl::parse(&output).map_err(|e| bad("OUTPUT_URL", &output, e.reason))?;
+        let tz = match var("SCHEDULE_TIMEZONE") {
+            Some(v) => parse_tz("SCHEDULE_TIMEZONE", &v)?,
+            None => Tz::UTC,
+        };
+        let scheduled_time = match var("SCHEDULED_TIME") {
+            Some(v) => Some(
+                DateTime::parse_from_rfc3339(v.trim())
+                    .map_err(|e| bad("SCHEDULED_TIME", &v, format!("not an RFC 3339 time ({e}), e.g. 2026-11-22T02:00:00Z")))?
+                    .with_timezone(&Utc),
+            ),
+            None => None,
+        };
+        let run_timeout = match var("RUN_TIMEOUT") {
+            Some(_) => Some(duration("RUN_TIMEOUT", Duration::ZERO, Duration::from_secs(1))?),
+            None => None,
+        };
+        Ok(Config {
+            mongodb_uri,
+            mongodb_database,
+            output_url,
+            tz,
+            scheduled_time,
+            run_timeout,
+            shutdown_grace: duration("SHUTDOWN_GRACE", Duration::from_secs(20), Duration::from_secs(1))?,
+            lease_ttl: duration("LEASE_TTL", Duration::from_secs(30), Duration::from_secs(3))?,
+            catch_up_limit: number("CATCH_UP_LIMIT", 4, 0..=96)?,
+            retention_days: number("RETENTION_DAYS", 90, 1..=36500)?,
+        })
+    }
+}
+
+/// The URI without its password, for messages.
+pub fn redact(uri: &str) -> String {
+    let Some((scheme, rest)) = uri.split_once("://") else { return uri.to_owned() };
+    let (authority, tail) = rest.split_once('/').map_or((rest, None), |(a, t)| (a, Some(t)));
+    let authority = match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split_once(':').map_or(userinfo, |(u, _)| u);
+            format!("{user}:****@{host}")
+        }
+        None => authority.to_owned(),
+    };
+    match tail {
+        Some(t) => format!("{scheme}://{authority}/{t}"),
+        None => format!("{scheme}://{authority}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(redact("mongodb://app:s3cret@db:27017/x?tls=true"), "mongodb://app:****@db:27017/x?tls=true");
+        assert_eq!(redact("mongodb://db:27017"), "mongodb://db:27017");
+    }
+
+    #[test]
+    fn durations_accept_seconds_and_humantime() {
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("15m"), Ok(Duration::from_secs(900)));
+        assert!(parse_duration("soon").is_err());
+    }
+}

@@ -1,0 +1,58 @@
+//! Connecting to MongoDB and building the output store, with errors that say what to check.
+
+use std::time::Duration;
+
+use intervalprocessing_jobs::store::{FileStore, S3Store};
+use intervalprocessing_jobs::{ObjectStore, OutputUrl, RetryPolicy};
+use mongodb::bson::doc;
+use mongodb::options::ClientOptions;
+use mongodb::{Client, Database};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{Config, redact};
+use crate::error::AppError;
+
+/// How long to look for a usable server before an operation fails (unless the URI sets
+/// `serverSelectionTimeoutMS`). Short, so an outage is reported quickly and retried by us.
+const SERVER_SELECTION: Duration = Duration::from_secs(10);
+
+/// Connects and pings, so an unreachable or misconfigured server is reported before any work.
+pub async fn mongo(cfg: &Config) -> Result<Database, AppError> {
+    let unreachable = |e: mongodb::error::Error| AppError::MongoUnreachable { uri: redact(&cfg.mongodb_uri), message: e.to_string() };
+    let mut opts = ClientOptions::parse(&cfg.mongodb_uri).await.map_err(|e| AppError::Config {
+        var: "MONGODB_URI",
+        value: redact(&cfg.mongodb_uri),
+        reason: e.to_string(),
+    })?;
+    opts.app_name.get_or_insert_with(|| "intervalprocessing".to_owned());
+    opts.server_selection_timeout.get_or_insert(SERVER_SELECTION);
+    opts.connect_timeout.get_or_insert(SERVER_SELECTION);
+    let client = Client::with_options(opts).map_err(unreachable)?;
+    let db = client.database(&cfg.mongodb_database);
+    let cancel = CancellationToken::new();
+    intervalprocessing_jobs::retry::retry(
+        RetryPolicy::default(),
+        "mongodb ping",
+        &cancel,
+        intervalprocessing_jobs::retry::mongo_is_transient,
+        || async { db.run_command(doc! { "ping": 1 }).await },
+    )
+    .await
+    .map_err(unreachable)?;
+    Ok(db)
+}
+
+/// The store `OUTPUT_URL` points at. S3 honours the SDK's usual configuration; with
+/// `AWS_ENDPOINT_URL` set (a local stand-in) it uses path-style addressing.
+pub async fn store(cfg: &Config, cancel: CancellationToken) -> ObjectStore {
+    match &cfg.output_url {
+        OutputUrl::File { root } => ObjectStore::File(FileStore::new(root.clone())),
+        OutputUrl::S3 { bucket, prefix } => {
+            let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+            let path_style = std::env::var_os("AWS_ENDPOINT_URL").is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
+            let conf = aws_sdk_s3::config::Builder::from(&sdk).force_path_style(path_style).build();
+            let client = aws_sdk_s3::Client::from_conf(conf);
+            ObjectStore::S3(S3Store::new(client, bucket.clone(), prefix.clone(), RetryPolicy::default(), cancel))
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! One lease per process in MongoDB, so two runs of a process never overlap.
+//!
+//! Taken with one atomic `findOneAndUpdate` (upsert) that matches only a free lease: expired, or
+//! already ours. A live holder makes the upsert collide on `_id` (E11000), which means "held".
+//! The holder renews it every third of its TTL; a holder killed with SIGKILL blocks the next run
+//! for at most one TTL.
+
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use intervalprocessing_jobs::retry::{is_duplicate_key, mongo_is_transient, retry};
+use intervalprocessing_jobs::{Process, RetryPolicy};
+use mongodb::bson::{Document, doc};
+use mongodb::options::ReturnDocument;
+use mongodb::{Collection, Database};
+use tokio_util::sync::CancellationToken;
+
+use crate::error::AppError;
+use crate::stop::{Stop, StopReason};
+
+pub const LEASES: &str = "leases";
+
+#[derive(Debug, Clone)]
+pub struct Lease {
+    coll: Collection<Document>,
+    process: Process,
+    holder: String,
+    ttl: Duration,
+}
+
+/// Who holds a lease we could not take.
+#[derive(Debug, Clone)]
+pub struct Held {
+    pub holder: String,
+    pub until: DateTime<Utc>,
+}
+
+fn expiry(ttl: Duration) -> DateTime<Utc> {
+    Utc::now() + TimeDelta::from_std(ttl).unwrap_or(TimeDelta::seconds(30))
+}
+
+impl Lease {
+    pub fn new(db: &Database, process: Process, holder: &str, ttl: Duration) -> Lease {
+        Lease { coll: db.collection(LEASES), process, holder: holder.to_owned(), ttl }
+    }
+
+    /// Takes the lease if it is free or expired. `Ok(Err(held))` when another run holds it.
+    pub async fn acquire(&self, host: &str) -> Result<Result<(), Held>, AppError> {
+        let now = Utc::now();
+        let filter = doc! {
+            "_id": self.process.name(),
+            "$or": [ { "expiresAt": { "$lte": now } }, { "holder": &self.holder } ],
+        };
+        let update = doc! { "$set": {
+            "holder": &self.holder,
+            "host": host,
+            "acquiredAt": now,
+            "expiresAt": expiry(self.ttl),
+        } };
+        let cancel = CancellationToken::new();
+        let taken = retry(RetryPolicy::default(), "acquiring the lease", &cancel, mongo_is_transient, || async {
+            match self
+                .coll
+                .find_one_and_update(filter.clone(), update.clone())
+                .upsert(true)
+                .return_document(ReturnDocument::After)
+                .await
+            {
+                Ok(_) => Ok(true),
+                Err(e) if is_duplicate_key(&e) => Ok(false),
+                Err(e) => Err(e),
+            }
+        })
+        .await
+        .map_err(AppError::mongo("acquiring the process lease"))?;
+        if taken {
+            return Ok(Ok(()));
+        }
+        let current = self
+            .coll
+            .find_one(doc! { "_id": self.process.name() })
+            .await
+            .map_err(AppError::mongo("reading the process lease"))?;
+        let holder = current.as_ref().and_then(|d| d.get_str("holder").ok()).unwrap_or("unknown").to_owned();
+        let until = current
+            .as_ref()
+            .and_then(|d| d.get_datetime("expiresAt").ok())
+            .map(|t| t.to_chrono())
+            .unwrap_or(now);
+        Ok(Err(Held { holder, until }))
+    }
+
+    /// Extends the lease; `Ok(false)` when it is no longer ours (it expired and was taken over).
+    pub async fn renew(&self) -> mongodb::error::Result<bool> {
+        let r = self
+            .coll
+            .update_one(
+                doc! { "_id": self.process.name(), "holder": &self.holder },
+                doc! { "$set": { "expiresAt": expiry(self.ttl) } },
+            )
+            .await?;
+        Ok(r.matched_count == 1)
+    }
+
+    /// Gives the lease back so the next run can start at once.
+    pub async fn release(&self) -> mongodb::error::Result<()> {
+        self.coll.delete_one(doc! { "_id": self.process.name(), "holder": &self.holder }).await.map(|_| ())
+    }
+
+    /// Renews the lease every third of its TTL until `stop` fires or `done` is cancelled. A
+    /// lost lease stops the run; a renewal that fails for a while is retried until the lease
+    /// would have expired, then also stops the run.
+    pub fn keep_alive(&self, stop: Stop, done: CancellationToken) -> tokio::task::JoinHandle<()> {
+        let lease = self.clone();
+        let every = self.ttl / 3;
+        tokio::spawn(async move {
+            let mut last_ok = tokio::time::Instant::now();
+            loop {
+                tokio::select! {
+                    _ = done.cancelled() => return,
+                    _ = tokio::time::sleep(every) => {}
+                }
+                match lease.renew().await {
+                    Ok(true) => last_ok = tokio::time::Instant::now(),
+                    Ok(false) => {
+                        tracing::error!("the process lease was taken over by another run");
+                        stop.fire(StopReason::LeaseLost);
+                        return;
+                    }
+                    Err(e) if last_ok.elapsed() + every < lease.ttl => {
+                        tracing::warn!(error = %e, "could not renew the process lease; retrying");
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "could not renew the process lease before it expired");
+                        stop.fire(StopReason::LeaseLost);
+                        return;
+                    }
+                }
+            }
+        })
+    }
+}

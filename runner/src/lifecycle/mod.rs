@@ -1,0 +1,122 @@
+//! The run lifecycle: connect -> take the process lease -> decide the windows -> run the job once
+//! per window under the deadline and signals -> record each window in the ledger -> release the
+//! lease -> exit with a documented code.
+
+pub mod lease;
+pub mod ledger;
+pub mod plan;
+mod window_run;
+
+use std::time::Duration;
+
+use intervalprocessing_jobs::{JobContext, JobSettings, Process, RetryPolicy, Windowing};
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use self::lease::Lease;
+use self::ledger::{Ledger, Runner};
+use self::plan::Selection;
+use crate::config::Config;
+use crate::error::{AppError, code};
+use crate::stop::{Stop, StopReason};
+use crate::{connect, progress};
+
+/// What a person or the schedule asked for.
+#[derive(Debug, Clone)]
+pub struct RunRequest {
+    pub process: Process,
+    pub selection: Selection,
+    pub dry_run: bool,
+    /// `--timeout`, else `RUN_TIMEOUT`, else the process default.
+    pub timeout: Option<Duration>,
+}
+
+/// The exit code a stop reason leads to.
+pub fn stop_code(reason: StopReason) -> i32 {
+    match reason {
+        StopReason::Signal(n) => code::SIGNAL_BASE + n,
+        StopReason::Deadline(_) => code::DEADLINE,
+        StopReason::LeaseLost => code::FAILED,
+    }
+}
+
+pub async fn run(cfg: &Config, req: RunRequest, stop: Stop) -> Result<i32, AppError> {
+    let run_id = uuid::Uuid::new_v4().to_string();
+    let span = tracing::info_span!("run", process = %req.process, run_id = %run_id, window = tracing::field::Empty);
+    run_in_span(cfg, req, stop, run_id, span.clone()).instrument(span).await
+}
+
+async fn run_in_span(cfg: &Config, req: RunRequest, stop: Stop, run_id: String, span: tracing::Span) -> Result<i32, AppError> {
+    let p = req.process;
+    let windowing = Windowing::new(p.cadence(), cfg.tz);
+    if req.dry_run && !req.selection.needs_ledger() {
+        let ws = plan::windows(req.selection, &windowing, p, cfg.catch_up_limit, None).await?;
+        progress::print_plan(p, &ws, cfg.tz);
+        return Ok(code::SUCCESS);
+    }
+
+    let db = tokio::select! {
+        db = connect::mongo(cfg) => db?,
+        _ = stop.fired() => return Ok(stop.reason().map_or(code::FAILED, stop_code)),
+    };
+    let ledger = Ledger::new(&db);
+    if req.dry_run {
+        let ws = plan::windows(req.selection, &windowing, p, cfg.catch_up_limit, Some(&ledger)).await?;
+        progress::print_plan(p, &ws, cfg.tz);
+        return Ok(code::SUCCESS);
+    }
+
+    ledger.ensure_indexes().await?;
+    intervalprocessing_jobs::collections::ensure_indexes(&db).await.map_err(AppError::mongo("creating indexes"))?;
+
+    let who = Runner { run_id: run_id.clone(), host: hostname(), task_arn: crate::ecs::task_arn().await };
+    let lease = Lease::new(&db, p, &run_id, cfg.lease_ttl);
+    if let Err(held) = lease.acquire(&who.host).await? {
+        return Err(AppError::LeaseHeld { process: p.to_string(), holder: held.holder, until: held.until.to_rfc3339() });
+    }
+    tracing::info!(ttl_s = cfg.lease_ttl.as_secs(), "took the process lease");
+    let done = CancellationToken::new();
+    let heartbeat = lease.keep_alive(stop.clone(), done.clone());
+    let timeout = req.timeout.or(cfg.run_timeout).unwrap_or_else(|| p.default_timeout());
+    stop.fire_after(timeout);
+
+    let result = async {
+        let ws = plan::windows(req.selection, &windowing, p, cfg.catch_up_limit, Some(&ledger)).await?;
+        if ws.is_empty() {
+            println!("{p}: no whole window to process in the given range");
+            return Ok(code::SUCCESS);
+        }
+        let store = match intervalprocessing_jobs::catalog::writes_files(p) {
+            true => Some(connect::store(cfg, stop.token()).await),
+            false => None,
+        };
+        let ctx = JobContext {
+            db: db.clone(),
+            store,
+            tz: cfg.tz,
+            run_id: run_id.clone(),
+            cancel: stop.token(),
+            retry: RetryPolicy::default(),
+            settings: JobSettings { retention_days: cfg.retention_days },
+        };
+        window_run::run_windows(&ctx, p, &ws, &ledger, &who, &stop, cfg.shutdown_grace, &span).await
+    }
+    .await;
+
+    done.cancel();
+    let _ = heartbeat.await;
+    match tokio::time::timeout(Duration::from_secs(5), lease.release()).await {
+        Ok(Ok(())) => tracing::info!("released the process lease"),
+        Ok(Err(e)) => tracing::warn!(error = %e, "could not release the lease; it expires on its own"),
+        Err(_) => tracing::warn!("releasing the lease timed out; it expires on its own"),
+    }
+    result
+}
+
+fn hostname() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok().map(|h| h.trim().to_owned()))
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
