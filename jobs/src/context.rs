@@ -42,13 +42,24 @@ impl JobContext {
 
     /// Retries an idempotent MongoDB operation on transient errors.
     /// `op` builds the operation afresh for each attempt (driver actions and async blocks both work).
+    /// Returns [`crate::JobError::Cancelled`] as soon as the run is asked to stop, even mid-operation
+    /// (every job operation is idempotent, so one cut short is simply redone by the next run).
     pub async fn mongo_retry<T, F, Fut>(&self, action: &str, mut op: F) -> Result<T, crate::JobError>
     where
         F: FnMut() -> Fut,
         Fut: IntoFuture<Output = mongodb::error::Result<T>>,
     {
-        crate::retry::retry(self.retry, action, &self.cancel, crate::retry::mongo_is_transient, || op().into_future())
-            .await
-            .map_err(crate::JobError::mongo(action))
+        let attempts = crate::retry::retry(self.retry, action, &self.cancel, crate::retry::mongo_is_transient, || op().into_future());
+        self.cancellable(attempts).await?.map_err(crate::JobError::mongo(action))
+    }
+
+    /// Awaits `fut` unless the run is asked to stop first; then drops it and returns
+    /// [`crate::JobError::Cancelled`]. For awaits that can take long (a server-side aggregation).
+    pub async fn cancellable<T>(&self, fut: impl Future<Output = T>) -> Result<T, crate::JobError> {
+        tokio::select! {
+            biased;
+            _ = self.cancel.cancelled() => Err(crate::JobError::Cancelled),
+            v = fut => Ok(v),
+        }
     }
 }

@@ -19,19 +19,19 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let format = match LogFormat::from_env() {
         Ok(f) => f,
-        Err(v) => return fail(&AppError::Config { var: "LOG_FORMAT", value: v, reason: "use json or text".into() }),
+        Err(v) => return fail(&AppError::Config { var: "LOG_FORMAT", value: v, reason: "use json or text".into() }, LogFormat::Text),
     };
     telemetry::init(format);
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
-        Err(e) => return fail(&AppError::Startup(format!("cannot start the async runtime: {e}"))),
+        Err(e) => return fail(&AppError::Startup(format!("cannot start the async runtime: {e}")), format),
     };
     let result = rt.block_on(dispatch(cli));
     // Don't wait for background tasks (a heartbeat, a signal listener) to notice the end.
     rt.shutdown_background();
     match result {
         Ok(c) => exit(c),
-        Err(e) => fail(&e),
+        Err(e) => fail(&e, format),
     }
 }
 
@@ -39,8 +39,11 @@ fn exit(c: i32) -> ExitCode {
     ExitCode::from(u8::try_from(c).unwrap_or(1))
 }
 
-fn fail(e: &AppError) -> ExitCode {
-    tracing::error!(error = %e, exit_code = e.exit_code(), "exiting");
+/// One `error:` line and a hint for people; with JSON logs also a structured event for CloudWatch.
+fn fail(e: &AppError, format: LogFormat) -> ExitCode {
+    if format == LogFormat::Json {
+        tracing::error!(error = %e, exit_code = e.exit_code(), "exiting");
+    }
     eprintln!("error: {e}");
     if let Some(h) = e.hint() {
         eprintln!("hint: {h}");

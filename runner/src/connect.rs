@@ -18,7 +18,7 @@ const SERVER_SELECTION: Duration = Duration::from_secs(10);
 
 /// Connects and pings, so an unreachable or misconfigured server is reported before any work.
 pub async fn mongo(cfg: &Config) -> Result<Database, AppError> {
-    let unreachable = |e: mongodb::error::Error| AppError::MongoUnreachable { uri: redact(&cfg.mongodb_uri), message: e.to_string() };
+    let unreachable = |e: mongodb::error::Error| AppError::MongoUnreachable { uri: redact(&cfg.mongodb_uri), message: summary(&e) };
     let mut opts = ClientOptions::parse(&cfg.mongodb_uri).await.map_err(|e| AppError::Config {
         var: "MONGODB_URI",
         value: redact(&cfg.mongodb_uri),
@@ -40,6 +40,27 @@ pub async fn mongo(cfg: &Config) -> Result<Database, AppError> {
     .await
     .map_err(unreachable)?;
     Ok(db)
+}
+
+/// A one-line cause instead of the driver's full topology dump: "no server answered within 10s
+/// (Connection refused (os error 111))".
+pub fn summary(e: &mongodb::error::Error) -> String {
+    use mongodb::error::ErrorKind;
+    match e.kind.as_ref() {
+        ErrorKind::ServerSelection { message, .. } => {
+            let cause = message
+                .split("Error: Kind: ")
+                .nth(1)
+                .and_then(|rest| rest.split(", labels").next())
+                .map(|c| format!(" ({})", c.trim_end_matches(',')))
+                .unwrap_or_default();
+            format!("no server answered within the server selection timeout{cause}")
+        }
+        ErrorKind::Io(io) => io.to_string(),
+        ErrorKind::Authentication { message, .. } => format!("authentication failed: {message}"),
+        ErrorKind::DnsResolve { message, .. } => format!("cannot resolve the host: {message}"),
+        _ => e.to_string(),
+    }
 }
 
 /// The store `OUTPUT_URL` points at. S3 honours the SDK's usual configuration; with

@@ -10,7 +10,7 @@ use mongodb::bson::{Document, doc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::usage::{as_f64, as_u64, count_readings, per_meter};
+use super::usage::{as_f64, as_u64, count_malformed, per_meter};
 use crate::collections::{GENERATED_FILES, READINGS};
 use crate::context::JobContext;
 use crate::csv_safe::{kwh_3dp, neutralise};
@@ -49,10 +49,10 @@ impl Job for FileGeneration {
         if stale > 0 {
             tracing::warn!(stale, key = %csv_key, "aborted unfinished uploads left by an earlier run");
         }
-        let (read, malformed) = count_readings(ctx, window).await?;
+        let malformed = count_malformed(ctx, window).await?;
 
         let mut upload = store.start(&csv_key, "text/csv; charset=utf-8").await?;
-        let written = match write_csv(ctx, window, &date, &mut upload).await {
+        let written = match ctx.cancellable(write_csv(ctx, window, &date, &mut upload)).await.and_then(|r| r) {
             Ok(w) => w,
             Err(e) => {
                 if let Err(abort_err) = upload.abort().await {
@@ -76,7 +76,7 @@ impl Job for FileGeneration {
         write_manifest(store, &manifest_key, &manifest).await?;
         record(ctx, &csv_url, &store.url_of(&manifest_key), &manifest).await?;
         tracing::info!(rows = written.rows, bytes, sha256 = %written.sha256, url = %csv_url, "generated file");
-        Ok(JobReport { read, written: written.rows, malformed, output: Some(csv_url), ..JobReport::default() })
+        Ok(JobReport { read: written.readings, written: written.rows, malformed, output: Some(csv_url), ..JobReport::default() })
     }
 }
 
@@ -86,6 +86,8 @@ fn key(name: &str) -> Result<ObjectKey, JobError> {
 
 struct Written {
     rows: u64,
+    /// Readings summed into the rows.
+    readings: u64,
     sha256: String,
 }
 
@@ -104,7 +106,7 @@ async fn write_csv(ctx: &JobContext, window: &Window, date: &str, upload: &mut U
 
     let mut csv = csv_writer();
     let mut hash = Sha256::new();
-    let mut rows = 0u64;
+    let (mut rows, mut readings) = (0u64, 0u64);
     csv.write_record(HEADER).map_err(csv_err)?;
     while cursor.advance().await.map_err(JobError::mongo("reading the day's usage"))? {
         let d = cursor.deserialize_current().map_err(JobError::mongo("decoding a usage row"))?;
@@ -115,13 +117,14 @@ async fn write_csv(ctx: &JobContext, window: &Window, date: &str, upload: &mut U
         };
         csv.write_record([&*neutralise(meter), date, &kwh_3dp(kwh), &n.to_string(), &est.to_string()]).map_err(csv_err)?;
         rows += 1;
+        readings += n;
         if csv.get_ref().len() >= FLUSH_AT {
             ctx.checkpoint()?;
             flush(&mut csv, &mut hash, upload).await?;
         }
     }
     flush(&mut csv, &mut hash, upload).await?;
-    Ok(Written { rows, sha256: hex::encode(hash.finalize()) })
+    Ok(Written { rows, readings, sha256: hex::encode(hash.finalize()) })
 }
 
 /// RFC 4180: fields quoted when needed, CRLF line ends.

@@ -26,19 +26,17 @@ pub fn per_meter(w: &Window) -> Vec<Document> {
     ]
 }
 
-/// Counts the window's usable and malformed readings: `(read, malformed)`.
-pub async fn count_readings(ctx: &JobContext, w: &Window) -> Result<(u64, u64), JobError> {
+/// Counts the window's malformed readings (skipped by every job) and warns when there are any.
+/// Usable readings are counted by the aggregations themselves, not by a second scan.
+pub async fn count_malformed(ctx: &JobContext, w: &Window) -> Result<u64, JobError> {
     let readings = ctx.db.collection::<Document>(crate::collections::READINGS);
-    let read = ctx
-        .mongo_retry("counting the window's readings", || readings.count_documents(valid_and(in_window(w))))
-        .await?;
     let malformed = ctx
         .mongo_retry("counting malformed readings", || readings.count_documents(malformed_and(in_window(w))))
         .await?;
     if malformed > 0 {
         tracing::warn!(malformed, "skipped malformed readings (wrong types, missing fields, NaN or infinite kwh)");
     }
-    Ok((read, malformed))
+    Ok(malformed)
 }
 
 /// A number as `f64`, whether BSON stored it as double, int32 or int64.

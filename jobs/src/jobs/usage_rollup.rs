@@ -3,7 +3,9 @@
 
 use mongodb::bson::{Bson, Document, doc};
 
-use super::usage::{count_readings, per_meter};
+use futures::TryStreamExt;
+
+use super::usage::{as_u64, count_malformed, per_meter};
 use crate::context::JobContext;
 use crate::error::JobError;
 use crate::job::{Job, JobReport};
@@ -23,8 +25,7 @@ pub async fn merge_usage(
     key_field: &str,
     key_value: Bson,
 ) -> Result<JobReport, JobError> {
-    let (read, malformed) = count_readings(ctx, w).await?;
-    ctx.checkpoint()?;
+    let malformed = count_malformed(ctx, w).await?;
     let mut pipeline = per_meter(w);
     pipeline.push(doc! { "$project": {
         "_id": 0,
@@ -49,10 +50,17 @@ pub async fn merge_usage(
         Ok(())
     })
     .await?;
+    // What was merged: rows for this period, and the readings they sum up.
     let rolled_up = ctx.db.collection::<Document>(target);
-    let written = ctx
-        .mongo_retry("counting rolled-up rows", || rolled_up.count_documents(doc! { key_field: key_value.clone() }))
+    let totals = vec![
+        doc! { "$match": { key_field: key_value.clone() } },
+        doc! { "$group": { "_id": Bson::Null, "rows": { "$sum": 1 }, "read": { "$sum": "$intervalCount" } } },
+    ];
+    let sums: Vec<Document> = ctx
+        .mongo_retry("counting rolled-up rows", || async { rolled_up.aggregate(totals.clone()).await?.try_collect().await })
         .await?;
+    let sum = |k: &str| sums.first().and_then(|d| as_u64(d.get(k))).unwrap_or(0);
+    let (written, read) = (sum("rows"), sum("read"));
     Ok(JobReport { read, written, malformed, ..JobReport::default() })
 }
 
