@@ -85,3 +85,23 @@ pub enum InfraCommand {
 pub async fn run(args: InfraArgs, history: &dyn RunHistory) -> Result<i32, InfraError> {
     commands::dispatch(args, history).await
 }
+
+/// `println!` that ignores a closed stdout (`infra plan | head` must not panic).
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// `print!` that ignores a closed stdout.
+#[macro_export]
+macro_rules! say_raw {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
+        let _ = write!(out, $($arg)*);
+        let _ = out.flush();
+    }};
+}

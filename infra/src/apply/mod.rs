@@ -28,7 +28,7 @@ pub async fn execute(aws: &Aws, plan: &Plan) -> Result<(), InfraError> {
             Action::Delete => "deleted",
             Action::NoChange => continue,
         };
-        println!("{word} {} {}", c.kind, c.id);
+        crate::say!("{word} {} {}", c.kind, c.id);
     }
     Ok(())
 }

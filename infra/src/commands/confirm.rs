@@ -13,7 +13,7 @@ pub fn confirm(action: &'static str, auto_approve: bool) -> Result<(), InfraErro
     if !stdin.is_terminal() {
         return Err(InfraError::NeedsApproval { action });
     }
-    print!("Do you want to {action}? Only 'yes' will be accepted: ");
+    crate::say_raw!("Do you want to {action}? Only 'yes' will be accepted: ");
     let _ = std::io::stdout().flush();
     let mut answer = String::new();
     stdin.lock().read_line(&mut answer).map_err(|e| InfraError::Failed(format!("cannot read the answer: {e}")))?;

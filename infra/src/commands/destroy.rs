@@ -51,14 +51,14 @@ pub async fn run(s: &Settings, auto_approve: bool) -> Result<i32, InfraError> {
         }
     }
     let plan = Plan::destroy(doomed);
-    print!("{}", plan.render());
+    crate::say_raw!("{}", plan.render());
     for k in not_ours.iter().chain(&kept) {
-        println!("keeping {k}");
+        crate::say!("keeping {k}");
     }
     if plan.has_changes() {
         confirm("destroy these resources", auto_approve)?;
         crate::apply::execute(&aws, &plan).await?;
-        println!("Destroy complete: {} deleted.", plan.changes.len());
+        crate::say!("Destroy complete: {} deleted.", plan.changes.len());
     }
     if kept.is_empty() {
         Ok(0)

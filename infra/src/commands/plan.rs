@@ -19,21 +19,21 @@ pub async fn compute(aws: &Aws, s: &Settings) -> Result<Plan, InfraError> {
 pub async fn plan(s: &Settings, detailed_exitcode: bool) -> Result<i32, InfraError> {
     let aws = connect(s).await?;
     let plan = compute(&aws, s).await?;
-    print!("{}", plan.render());
+    crate::say_raw!("{}", plan.render());
     Ok(if detailed_exitcode && plan.has_changes() { 2 } else { 0 })
 }
 
 pub async fn apply(s: &Settings, auto_approve: bool) -> Result<i32, InfraError> {
     let aws = connect(s).await?;
     let plan = compute(&aws, s).await?;
-    print!("{}", plan.render());
+    crate::say_raw!("{}", plan.render());
     if !plan.has_changes() {
-        println!("Nothing to apply.");
+        crate::say!("Nothing to apply.");
         return Ok(0);
     }
     confirm("apply these changes", auto_approve)?;
     crate::apply::execute(&aws, &plan).await?;
-    println!(
+    crate::say!(
         "Apply complete: {} created, {} updated.",
         plan.count(Action::Create),
         plan.count(Action::Update)

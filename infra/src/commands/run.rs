@@ -59,7 +59,7 @@ pub async fn run(s: &Settings, p: Process, wait: bool, poll: Duration) -> Result
     let Some(task_arn) = out.tasks().first().and_then(|t| t.task_arn()).map(str::to_owned) else {
         return Err(InfraError::Failed(format!("ecs:RunTask for {family} returned no task")));
     };
-    println!("{task_arn}");
+    crate::say!("{task_arn}");
     if !wait {
         return Ok(0);
     }
@@ -81,7 +81,7 @@ pub async fn run(s: &Settings, p: Process, wait: bool, poll: Duration) -> Result
         }
         let container = task.containers().iter().find(|c| c.name() == Some(names::container(p).as_str()));
         let code = container.and_then(|c| c.exit_code());
-        println!("stopped: {} (exit code {})", task.stopped_reason().unwrap_or("no reason given"), code.map_or("none".to_owned(), |c| c.to_string()));
+        crate::say!("stopped: {} (exit code {})", task.stopped_reason().unwrap_or("no reason given"), code.map_or("none".to_owned(), |c| c.to_string()));
         return Ok(code.unwrap_or(1));
     }
 }

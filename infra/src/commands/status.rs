@@ -17,9 +17,9 @@ pub async fn run(s: &Settings, history: &dyn RunHistory) -> Result<i32, InfraErr
     let now = Utc::now();
     for p in &s.processes {
         let name = names::schedule(p.process);
-        println!("{}", p.process.name());
+        crate::say!("{}", p.process.name());
         match schedule(&aws, &s.file.schedule_group, &name).await? {
-            None => println!("  schedule:  {name} is not deployed (run infra apply)"),
+            None => crate::say!("  schedule:  {name} is not deployed (run infra apply)"),
             Some(sch) => {
                 let tz: Option<Tz> = sch.timezone.parse().ok();
                 let next = match (AwsSchedule::parse(&sch.expression), tz) {
@@ -29,20 +29,20 @@ pub async fn run(s: &Settings, history: &dyn RunHistory) -> Result<i32, InfraErr
                     (Ok(_), Some(_)) => "none (disabled)".to_owned(),
                     _ => "unknown (the expression or time zone does not parse)".to_owned(),
                 };
-                println!("  schedule:  {name} {}", sch.state);
-                println!("  cron:      {} in {}", sch.expression, sch.timezone);
-                println!("  next:      {next}");
+                crate::say!("  schedule:  {name} {}", sch.state);
+                crate::say!("  cron:      {} in {}", sch.expression, sch.timezone);
+                crate::say!("  next:      {next}");
             }
         }
         match history.latest(p.process).await {
-            Ok(Some(run)) => println!(
+            Ok(Some(run)) => crate::say!(
                 "  last run:  {} for {}{}",
                 run.status,
                 run.window,
                 run.ended_at.map(|e| format!(", ended {e}")).unwrap_or_default()
             ),
-            Ok(None) => println!("  last run:  none recorded"),
-            Err(reason) => println!("  last run:  unknown ({reason})"),
+            Ok(None) => crate::say!("  last run:  none recorded"),
+            Err(reason) => crate::say!("  last run:  unknown ({reason})"),
         }
     }
     Ok(0)

@@ -19,13 +19,13 @@ pub async fn run(s: &Settings, processes: Vec<Process>, enable: bool) -> Result<
             return Err(InfraError::NotDeployed(format!("schedule {group}/{name} does not exist")));
         };
         if current.state == want {
-            println!("{group}/{name} is already {want}");
+            crate::say!("{group}/{name} is already {want}");
             continue;
         }
         // UpdateSchedule replaces the schedule: send everything it has now, with only the state changed.
         current.state = want.to_owned();
         put_schedule(&aws, &current, true).await?;
-        println!("{group}/{name} is now {want}");
+        crate::say!("{group}/{name} is now {want}");
     }
     Ok(0)
 }

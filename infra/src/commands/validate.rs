@@ -7,11 +7,11 @@ use crate::names;
 use crate::validate::Settings;
 
 pub fn run(s: &Settings) -> Result<i32, InfraError> {
-    println!("The deployment file is valid (region {}, time zone {}).", s.file.region, s.tz.name());
+    crate::say!("The deployment file is valid (region {}, time zone {}).", s.file.region, s.tz.name());
     let now = Utc::now();
     for p in &s.processes {
         let state = if p.enabled { "enabled" } else { "disabled" };
-        println!(
+        crate::say!(
             "\n{} ({}, {state}, cpu {} memory {} MiB, timeout {})",
             names::schedule(p.process),
             p.expression,
@@ -20,7 +20,7 @@ pub fn run(s: &Settings) -> Result<i32, InfraError> {
             humantime::format_duration(p.timeout)
         );
         for t in p.schedule.upcoming(now, s.tz, 5) {
-            println!("  {}", t.with_timezone(&s.tz).format("%Y-%m-%d %H:%M %Z (%:z)"));
+            crate::say!("  {}", t.with_timezone(&s.tz).format("%Y-%m-%d %H:%M %Z (%:z)"));
         }
     }
     Ok(0)
