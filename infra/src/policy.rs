@@ -65,12 +65,11 @@ fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        if b == b'%' && i + 2 < bytes.len() {
-            if let Some(v) = std::str::from_utf8(&bytes[i + 1..=i + 2]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
+        let hex = if b == b'%' && i + 2 < bytes.len() { std::str::from_utf8(&bytes[i + 1..=i + 2]).ok() } else { None };
+        if let Some(v) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+            out.push(v);
+            i += 3;
+            continue;
         }
         out.push(b);
         i += 1;

@@ -45,8 +45,35 @@ impl Output {
     }
 }
 
+/// The binary under test. NOTE (temporary, for parallel git worktrees sharing one CARGO_TARGET_DIR):
+/// `CARGO_BIN_EXE_*` is the shared uplifted `target/debug/intervalprocessing`, which another
+/// worktree's build may have overwritten. When its debug info does not name this worktree, use the
+/// hashed `deps/intervalprocessing-*` binary that does. Removed when merged into main.
 pub fn binary() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_intervalprocessing"))
+    static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        let uplifted = PathBuf::from(env!("CARGO_BIN_EXE_intervalprocessing"));
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(|p| p.display().to_string()).unwrap_or_default();
+        let ours = |p: &std::path::Path| std::fs::read(p).is_ok_and(|b| b.windows(root.len() + 1).any(|w| w[..root.len()] == *root.as_bytes() && w[root.len()] == 0));
+        if ours(&uplifted) {
+            return uplifted;
+        }
+        let deps = uplifted.parent().map(|d| d.join("deps")).unwrap_or_default();
+        let mut found: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(&deps)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("intervalprocessing-") && !n.contains('.'))
+            })
+            .filter(|p| ours(p))
+            .filter_map(|p| Some((p.metadata().ok()?.modified().ok()?, p)))
+            .collect();
+        found.sort();
+        found.pop().map(|(_, p)| p).unwrap_or(uplifted)
+    })
+    .clone()
 }
 
 impl Cli {
