@@ -53,13 +53,7 @@ pub async fn update_role(aws: &Aws, r: &Role, old: &Role) -> Result<(), InfraErr
     }
     put_policies(aws, r).await?;
     for name in old.policies.keys().filter(|n| !r.policies.contains_key(*n)) {
-        aws.iam
-            .delete_role_policy()
-            .role_name(&r.name)
-            .policy_name(name)
-            .send()
-            .await
-            .map_err(|e| aws_err(&what, "iam:DeleteRolePolicy", e))?;
+        delete_policy(aws, &r.name, name).await?;
     }
     aws.iam
         .tag_role()
@@ -74,14 +68,19 @@ pub async fn update_role(aws: &Aws, r: &Role, old: &Role) -> Result<(), InfraErr
 pub async fn delete_role(aws: &Aws, r: &Role) -> Result<(), InfraError> {
     let what = format!("iam role {}", r.name);
     for name in r.policies.keys() {
-        aws.iam
-            .delete_role_policy()
-            .role_name(&r.name)
-            .policy_name(name)
-            .send()
-            .await
-            .map_err(|e| aws_err(&what, "iam:DeleteRolePolicy", e))?;
+        delete_policy(aws, &r.name, name).await?;
     }
     aws.iam.delete_role().role_name(&r.name).send().await.map_err(|e| aws_err(&what, "iam:DeleteRole", e))?;
+    Ok(())
+}
+
+async fn delete_policy(aws: &Aws, role: &str, name: &str) -> Result<(), InfraError> {
+    aws.iam
+        .delete_role_policy()
+        .role_name(role)
+        .policy_name(name)
+        .send()
+        .await
+        .map_err(|e| aws_err(&format!("iam role {role} policy {name}"), "iam:DeleteRolePolicy", e))?;
     Ok(())
 }

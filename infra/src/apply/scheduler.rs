@@ -113,31 +113,28 @@ pub async fn put_schedule(aws: &Aws, s: &Schedule, replace: bool) -> Result<(), 
         .build()
         .map_err(build_err)?;
     let state = ScheduleState::from(s.state.as_str());
+    let target = target(s)?;
+    // CreateSchedule and UpdateSchedule take the same complete set of fields.
+    macro_rules! complete {
+        ($builder:expr) => {
+            $builder
+                .name(&s.name)
+                .group_name(&s.group)
+                .schedule_expression(&s.expression)
+                .schedule_expression_timezone(&s.timezone)
+                .description(&s.description)
+                .state(state)
+                .flexible_time_window(window)
+                .target(target)
+        };
+    }
     if replace {
-        aws.scheduler
-            .update_schedule()
-            .name(&s.name)
-            .group_name(&s.group)
-            .schedule_expression(&s.expression)
-            .schedule_expression_timezone(&s.timezone)
-            .description(&s.description)
-            .state(state)
-            .flexible_time_window(window)
-            .target(target(s)?)
+        complete!(aws.scheduler.update_schedule())
             .send()
             .await
             .map_err(|e| aws_err(&what, "scheduler:UpdateSchedule", e))?;
     } else {
-        aws.scheduler
-            .create_schedule()
-            .name(&s.name)
-            .group_name(&s.group)
-            .schedule_expression(&s.expression)
-            .schedule_expression_timezone(&s.timezone)
-            .description(&s.description)
-            .state(state)
-            .flexible_time_window(window)
-            .target(target(s)?)
+        complete!(aws.scheduler.create_schedule())
             .send()
             .await
             .map_err(|e| aws_err(&what, "scheduler:CreateSchedule", e))?;
