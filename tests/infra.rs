@@ -1,9 +1,16 @@
-//! End-to-end tests of `intervalprocessing infra` against a private moto server.
+//! End-to-end tests of `intervalprocessing infra` against a private moto server per test.
+//! Each test writes its own deployment file (see `infra/harness.rs`) and runs the real binary.
 
+#[allow(unused_imports)] // support re-exports helpers (TestDb) that these tests do not need
 mod support;
 
-#[test]
-fn validate_is_wired_to_the_binary() {
-    let out = support::Cli::new().args(["infra", "validate"]).run();
-    assert!(out.code.is_some());
-}
+#[path = "infra/apply.rs"]
+mod apply;
+#[path = "infra/harness.rs"]
+mod harness;
+#[path = "infra/operate.rs"]
+mod operate;
+#[path = "infra/policies.rs"]
+mod policies;
+#[path = "infra/validate.rs"]
+mod validate;

@@ -3,49 +3,105 @@
 //! The runner's `main` hands the parsed [`InfraArgs`] to [`run`] and maps an [`InfraError`] to its
 //! exit code with [`InfraError::exit_code`].
 
+pub mod apply;
+pub mod aws;
+pub mod commands;
+pub mod config;
 pub mod cron;
+pub mod desired;
+pub mod error;
+pub mod fargate;
 pub mod history;
+pub mod model;
+pub mod names;
+pub mod plan;
+pub mod policy;
+pub mod remote;
+pub mod validate;
 
+use std::path::PathBuf;
+
+pub use error::InfraError;
 pub use history::{LatestRun, RunHistory};
 
 /// `intervalprocessing infra <COMMAND>`.
 #[derive(Debug, clap::Args)]
 pub struct InfraArgs {
+    /// The deployment file.
+    #[arg(long, global = true, value_name = "PATH", default_value = "deploy/intervalprocessing.toml")]
+    pub config: PathBuf,
+
     #[command(subcommand)]
     pub command: InfraCommand,
 }
 
 #[derive(Debug, clap::Subcommand)]
 pub enum InfraCommand {
-    /// Check the deployment file offline: cron, time zones, Fargate sizes, names.
+    /// Check the deployment file offline (cron, time zones, Fargate sizes, names) and print the next fire times.
     Validate,
-}
-
-/// Everything that can go wrong in `infra`.
-#[derive(Debug, thiserror::Error)]
-pub enum InfraError {
-    #[error("{0}")]
-    Config(String),
-}
-
-impl InfraError {
-    /// The process exit code for this error (see the README's exit code table).
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            InfraError::Config(_) => 3,
-        }
-    }
-
-    /// A hint for the operator, printed after the `error:` line.
-    pub fn hint(&self) -> Option<String> {
-        None
-    }
+    /// Show what apply would change: create, update, delete or no change per resource.
+    Plan {
+        /// Exit 0 when there are no changes, 2 when there are, 1 on error.
+        #[arg(long)]
+        detailed_exitcode: bool,
+    },
+    /// Apply the plan (asks for confirmation unless --auto-approve).
+    Apply {
+        #[arg(long)]
+        auto_approve: bool,
+    },
+    /// Enable the schedule of one process, or of all.
+    Enable {
+        #[arg(long, value_name = "NAME")]
+        process: Option<String>,
+    },
+    /// Disable the schedule of one process, or of all.
+    Disable {
+        #[arg(long, value_name = "NAME")]
+        process: Option<String>,
+    },
+    /// Delete everything infra manages (found by its ManagedBy tag), and nothing else.
+    Destroy {
+        #[arg(long)]
+        auto_approve: bool,
+    },
+    /// Start one task now, with the same parameters as its schedule.
+    Run {
+        #[arg(long, value_name = "NAME")]
+        process: String,
+        /// Wait until the task stops and exit with the container's exit code.
+        #[arg(long)]
+        wait: bool,
+        /// How often --wait polls the task.
+        #[arg(long, value_name = "DURATION", default_value = "6s", value_parser = humantime::parse_duration)]
+        poll_interval: std::time::Duration,
+    },
+    /// Per process: schedule state, cron, time zone, next fire time and the latest ledger entry.
+    Status,
 }
 
 /// Runs one `infra` command. `Ok(code)` is the exit code of a command that did its work
 /// (for example 2 from `plan --detailed-exitcode` when there are changes).
-pub async fn run(args: InfraArgs, _history: &dyn RunHistory) -> Result<i32, InfraError> {
-    match args.command {
-        InfraCommand::Validate => Err(InfraError::Config("not implemented yet".into())),
-    }
+pub async fn run(args: InfraArgs, history: &dyn RunHistory) -> Result<i32, InfraError> {
+    commands::dispatch(args, history).await
+}
+
+/// `println!` that ignores a closed stdout (`infra plan | head` must not panic).
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// `print!` that ignores a closed stdout.
+#[macro_export]
+macro_rules! say_raw {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
+        let _ = write!(out, $($arg)*);
+        let _ = out.flush();
+    }};
 }

@@ -11,7 +11,7 @@ use intervalprocessing_jobs::Process;
 
 use crate::cli::{Cli, Command, RunArgs};
 use crate::config::Config;
-use crate::error::{AppError, code};
+use crate::error::AppError;
 use crate::telemetry::{self, LogFormat};
 use crate::{commands, connect};
 
@@ -63,7 +63,7 @@ async fn dispatch(cli: Cli) -> Result<i32, AppError> {
         Some(Command::Run(args)) => commands::run::run(args, &Config::from_env()?).await,
         Some(Command::History(args)) => commands::history::run(args, &Config::from_env()?).await,
         Some(Command::Seed(args)) => commands::seed::run(args, &Config::from_env()?).await,
-        Some(Command::List) => Ok(code::SUCCESS),
+        Some(Command::List) => commands::list::run(&Config::from_env()?),
         Some(Command::Infra(args)) => {
             let history = LedgerHistory { cfg: Config::from_env().ok() };
             Ok(intervalprocessing_infra::run(args, &history).await?)

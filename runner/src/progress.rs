@@ -1,6 +1,7 @@
 //! What a person sees on stdout: the plan of a dry run, one line per finished window, and a
 //! progress bar for long manual work (backfills, seeding) when stderr is a terminal.
 
+use intervalprocessing_infra::say;
 use std::io::IsTerminal;
 use std::time::Duration;
 
@@ -19,9 +20,9 @@ pub fn label(p: Process, w: &Window, tz: Tz) -> String {
 }
 
 pub fn print_plan(p: Process, windows: &[Window], tz: Tz) {
-    println!("{p}: would process {} window(s):", windows.len());
+    say!("{p}: would process {} window(s):", windows.len());
     for w in windows {
-        println!("  {}", label(p, w, tz));
+        say!("  {}", label(p, w, tz));
     }
 }
 
@@ -50,7 +51,7 @@ pub fn print_outcome(
     if let Some(e) = error {
         line.push_str(&format!(": {e}"));
     }
-    println!("{line}");
+    say!("{line}");
 }
 
 /// A bar over windows, shown only for several windows on a terminal.

@@ -1,5 +1,6 @@
 //! `history`: the ledger, newest window first, as a table or JSON.
 
+use intervalprocessing_infra::say;
 use intervalprocessing_jobs::Process;
 use intervalprocessing_jobs::window::rfc3339;
 use mongodb::bson::{Bson, Document};
@@ -80,19 +81,19 @@ pub async fn run(args: HistoryArgs, cfg: &Config) -> Result<i32, AppError> {
     let entries: Vec<Entry> = docs.iter().map(Entry::from_doc).collect();
     if args.json {
         let json = serde_json::to_string_pretty(&entries).map_err(|e| AppError::Startup(format!("JSON: {e}")))?;
-        println!("{json}");
+        say!("{json}");
         return Ok(0);
     }
     if entries.is_empty() {
-        println!("no runs recorded yet");
+        say!("no runs recorded yet");
         return Ok(0);
     }
-    println!("{:<24} {:<21} {:<11} {:>3} {:>9} {:>9}  DETAIL", "PROCESS", "WINDOW START", "STATUS", "TRY", "SECONDS", "WRITTEN");
+    say!("{:<24} {:<21} {:<11} {:>3} {:>9} {:>9}  DETAIL", "PROCESS", "WINDOW START", "STATUS", "TRY", "SECONDS", "WRITTEN");
     for e in &entries {
         let secs = e.duration_ms.map_or("-".to_owned(), |ms| format!("{:.1}", ms as f64 / 1000.0));
         let written = e.written.map_or("-".to_owned(), |w| w.to_string());
         let detail = e.error.clone().or_else(|| e.output.clone()).unwrap_or_default();
-        println!(
+        say!(
             "{:<24} {:<21} {:<11} {:>3} {:>9} {:>9}  {}",
             e.process,
             e.window_start.as_deref().unwrap_or("-"),

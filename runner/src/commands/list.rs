@@ -2,6 +2,7 @@
 //! schedule time zone (`SCHEDULE_TIMEZONE`). The deployed crons live in the infra deployment file;
 //! `infra status` shows those.
 
+use intervalprocessing_infra::say;
 use chrono::Utc;
 use intervalprocessing_infra::cron::AwsSchedule;
 use intervalprocessing_jobs::Process;
@@ -11,7 +12,7 @@ use crate::error::AppError;
 
 pub fn run(cfg: &Config) -> Result<i32, AppError> {
     let now = Utc::now();
-    println!("{:<24} {:<8} {:<22} {:<8} NEXT RUNS ({})", "PROCESS", "CADENCE", "CRON", "TIMEOUT", cfg.tz);
+    say!("{:<24} {:<8} {:<22} {:<8} NEXT RUNS ({})", "PROCESS", "CADENCE", "CRON", "TIMEOUT", cfg.tz);
     for p in Process::ALL {
         let cron = p.default_cron();
         let schedule = AwsSchedule::parse(cron)
@@ -21,7 +22,7 @@ pub fn run(cfg: &Config) -> Result<i32, AppError> {
             .into_iter()
             .map(|t| t.with_timezone(&cfg.tz).format("%Y-%m-%d %H:%M").to_string())
             .collect();
-        println!(
+        say!(
             "{:<24} {:<8} {:<22} {:<8} {}",
             p.name(),
             p.cadence().label(),

@@ -1,5 +1,6 @@
 //! One file per subcommand.
 
 pub mod history;
+pub mod list;
 pub mod run;
 pub mod seed;

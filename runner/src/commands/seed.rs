@@ -1,5 +1,6 @@
 //! `seed`: demo meters and readings for local work.
 
+use intervalprocessing_infra::say;
 use chrono::{Days, Utc};
 use intervalprocessing_jobs::seed::{SeedSpec, seed};
 
@@ -24,7 +25,7 @@ pub async fn run(args: SeedArgs, cfg: &Config) -> Result<i32, AppError> {
     let bar = progress::bar(spec.intervals(), "readings");
     let report = seed(&db, &spec, |done| bar.set_position(done)).await.map_err(AppError::mongo("writing demo data"))?;
     bar.finish_and_clear();
-    println!(
+    say!(
         "seeded {} meters and {} readings ({} intervals left empty) for {} day(s) from {start} ({}) into database {}",
         report.meters, report.readings, report.gaps, args.days, cfg.tz, cfg.mongodb_database
     );

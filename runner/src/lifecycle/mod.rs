@@ -7,6 +7,7 @@ pub mod ledger;
 pub mod plan;
 mod window_run;
 
+use intervalprocessing_infra::say;
 use std::time::Duration;
 
 use intervalprocessing_jobs::{JobContext, JobSettings, Process, RetryPolicy, Windowing};
@@ -83,7 +84,7 @@ async fn run_in_span(cfg: &Config, req: RunRequest, stop: Stop, run_id: String, 
     let result = async {
         let ws = plan::windows(req.selection, &windowing, p, cfg.catch_up_limit, Some(&ledger)).await?;
         if ws.is_empty() {
-            println!("{p}: no whole window to process in the given range");
+            say!("{p}: no whole window to process in the given range");
             return Ok(code::SUCCESS);
         }
         let store = match intervalprocessing_jobs::catalog::writes_files(p) {

@@ -1,0 +1,76 @@
+//! Executes a plan, change by change, in the plan's order. Stops at the first failure and says
+//! which resource and call failed; what was done before stays done (a new plan shows the rest).
+
+mod compute;
+mod iam;
+mod scheduler;
+mod storage;
+
+use crate::aws::Aws;
+use crate::error::InfraError;
+use crate::model::Resource;
+use crate::plan::{Action, Plan};
+
+pub use scheduler::put_schedule;
+
+/// Applies every change of `plan`; prints one line per change done.
+pub async fn execute(aws: &Aws, plan: &Plan) -> Result<(), InfraError> {
+    for c in &plan.changes {
+        match (c.action, &c.desired, &c.remote) {
+            (Action::Create, Some(want), _) => create(aws, want).await?,
+            (Action::Update, Some(want), Some(have)) => update(aws, want, have).await?,
+            (Action::Delete, _, Some(have)) => delete(aws, have).await?,
+            _ => continue,
+        }
+        let word = match c.action {
+            Action::Create => "created",
+            Action::Update => "updated",
+            Action::Delete => "deleted",
+            Action::NoChange => continue,
+        };
+        crate::say!("{word} {} {}", c.kind, c.id);
+    }
+    Ok(())
+}
+
+async fn create(aws: &Aws, want: &Resource) -> Result<(), InfraError> {
+    match want {
+        Resource::EcrRepository(r) => compute::create_ecr_repository(aws, r).await,
+        Resource::Cluster(r) => compute::create_cluster(aws, r).await,
+        Resource::LogGroup(r) => compute::create_log_group(aws, r).await,
+        Resource::TaskDefinition(r) => compute::register_task_definition(aws, r).await,
+        Resource::Role(r) => iam::create_role(aws, r).await,
+        Resource::Bucket(r) => storage::create_bucket(aws, r).await,
+        Resource::ScheduleGroup(r) => scheduler::create_schedule_group(aws, r).await,
+        Resource::Schedule(r) => put_schedule(aws, r, false).await,
+    }
+}
+
+async fn update(aws: &Aws, want: &Resource, have: &Resource) -> Result<(), InfraError> {
+    match (want, have) {
+        (Resource::EcrRepository(r), _) => compute::update_ecr_repository(aws, r).await,
+        (Resource::Cluster(r), _) => compute::update_cluster(aws, r).await,
+        (Resource::LogGroup(r), _) => compute::update_log_group(aws, r).await,
+        // Task definitions are immutable: a change is a new revision.
+        (Resource::TaskDefinition(r), _) => compute::register_task_definition(aws, r).await,
+        (Resource::Role(r), Resource::Role(old)) => iam::update_role(aws, r, old).await,
+        (Resource::Bucket(r), _) => storage::configure_bucket(aws, r).await,
+        (Resource::ScheduleGroup(r), _) => scheduler::tag_schedule_group(aws, r).await,
+        // UpdateSchedule replaces the whole schedule: the complete desired state is sent.
+        (Resource::Schedule(r), _) => put_schedule(aws, r, true).await,
+        (other, _) => Err(InfraError::Failed(format!("cannot update {} {}: the remote kind differs", other.kind(), other.id()))),
+    }
+}
+
+async fn delete(aws: &Aws, have: &Resource) -> Result<(), InfraError> {
+    match have {
+        Resource::EcrRepository(r) => compute::delete_ecr_repository(aws, r).await,
+        Resource::Cluster(r) => compute::delete_cluster(aws, r).await,
+        Resource::LogGroup(r) => compute::delete_log_group(aws, r).await,
+        Resource::TaskDefinition(r) => compute::deregister_task_definitions(aws, r).await,
+        Resource::Role(r) => iam::delete_role(aws, r).await,
+        Resource::Bucket(r) => storage::delete_bucket(aws, r).await,
+        Resource::ScheduleGroup(r) => scheduler::delete_schedule_group(aws, r).await,
+        Resource::Schedule(r) => scheduler::delete_schedule(aws, r).await,
+    }
+}

@@ -1,0 +1,48 @@
+//! The AWS clients, configured from the deployment file's region and the standard SDK environment.
+
+use aws_config::BehaviorVersion;
+
+use crate::desired::Arns;
+use crate::error::InfraError;
+
+pub struct Aws {
+    pub arns: Arns,
+    pub ecs: aws_sdk_ecs::Client,
+    pub scheduler: aws_sdk_scheduler::Client,
+    pub iam: aws_sdk_iam::Client,
+    pub ecr: aws_sdk_ecr::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub s3: aws_sdk_s3::Client,
+}
+
+impl Aws {
+    /// Loads the SDK configuration for `region` and asks STS for the account id.
+    pub async fn connect(region: &str) -> Result<Aws, InfraError> {
+        let conf = aws_config::defaults(BehaviorVersion::latest())
+            .region(aws_config::Region::new(region.to_owned()))
+            .load()
+            .await;
+        let sts = aws_sdk_sts::Client::new(&conf);
+        let identity = sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| crate::remote::aws_err("the caller identity", "sts:GetCallerIdentity", e))?;
+        let account = identity.account().unwrap_or_default().to_owned();
+        if account.is_empty() {
+            return Err(InfraError::Failed("sts:GetCallerIdentity returned no account id".into()));
+        }
+        // A local S3 stand-in (AWS_ENDPOINT_URL) is addressed path-style.
+        let path_style = std::env::var_os("AWS_ENDPOINT_URL").is_some();
+        let s3_conf = aws_sdk_s3::config::Builder::from(&conf).force_path_style(path_style).build();
+        Ok(Aws {
+            arns: Arns { region: region.to_owned(), account },
+            ecs: aws_sdk_ecs::Client::new(&conf),
+            scheduler: aws_sdk_scheduler::Client::new(&conf),
+            iam: aws_sdk_iam::Client::new(&conf),
+            ecr: aws_sdk_ecr::Client::new(&conf),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&conf),
+            s3: aws_sdk_s3::Client::from_conf(s3_conf),
+        })
+    }
+}

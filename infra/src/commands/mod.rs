@@ -1,0 +1,55 @@
+//! One module per `infra` subcommand.
+
+mod confirm;
+mod destroy;
+mod plan;
+mod run;
+mod status;
+mod toggle;
+mod validate;
+
+use std::path::Path;
+use std::str::FromStr;
+
+use intervalprocessing_jobs::Process;
+
+use crate::aws::Aws;
+use crate::config::Deployment;
+use crate::error::InfraError;
+use crate::validate::Settings;
+use crate::{InfraArgs, InfraCommand, RunHistory};
+
+pub async fn dispatch(args: InfraArgs, history: &dyn RunHistory) -> Result<i32, InfraError> {
+    let settings = load(&args.config)?;
+    match args.command {
+        InfraCommand::Validate => validate::run(&settings),
+        InfraCommand::Plan { detailed_exitcode } => plan::plan(&settings, detailed_exitcode).await,
+        InfraCommand::Apply { auto_approve } => plan::apply(&settings, auto_approve).await,
+        InfraCommand::Enable { process } => toggle::run(&settings, processes(process.as_deref())?, true).await,
+        InfraCommand::Disable { process } => toggle::run(&settings, processes(process.as_deref())?, false).await,
+        InfraCommand::Destroy { auto_approve } => destroy::run(&settings, auto_approve).await,
+        InfraCommand::Run { process, wait, poll_interval } => run::run(&settings, parse_process(&process)?, wait, poll_interval).await,
+        InfraCommand::Status => status::run(&settings, history).await,
+    }
+}
+
+/// Reads and validates the deployment file; any problem is a configuration error (exit 3).
+pub fn load(path: &Path) -> Result<Settings, InfraError> {
+    let file = Deployment::load(path)?;
+    crate::validate::validate(&file).map_err(|problems| InfraError::Invalid { path: path.display().to_string(), problems })
+}
+
+async fn connect(settings: &Settings) -> Result<Aws, InfraError> {
+    Aws::connect(&settings.file.region).await
+}
+
+fn parse_process(name: &str) -> Result<Process, InfraError> {
+    Process::from_str(name).map_err(|e| InfraError::Config(format!("--process: {e}")))
+}
+
+fn processes(name: Option<&str>) -> Result<Vec<Process>, InfraError> {
+    match name {
+        Some(n) => Ok(vec![parse_process(n)?]),
+        None => Ok(Process::ALL.to_vec()),
+    }
+}

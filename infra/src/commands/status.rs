@@ -1,0 +1,49 @@
+//! `infra status`: per process the schedule state, cron, time zone, next fire time and the
+//! latest ledger entry (when MongoDB is reachable).
+
+use chrono::Utc;
+use chrono_tz::Tz;
+
+use super::connect;
+use crate::cron::AwsSchedule;
+use crate::error::InfraError;
+use crate::history::RunHistory;
+use crate::names;
+use crate::remote::schedule;
+use crate::validate::Settings;
+
+pub async fn run(s: &Settings, history: &dyn RunHistory) -> Result<i32, InfraError> {
+    let aws = connect(s).await?;
+    let now = Utc::now();
+    for p in &s.processes {
+        let name = names::schedule(p.process);
+        crate::say!("{}", p.process.name());
+        match schedule(&aws, &s.file.schedule_group, &name).await? {
+            None => crate::say!("  schedule:  {name} is not deployed (run infra apply)"),
+            Some(sch) => {
+                let tz: Option<Tz> = sch.timezone.parse().ok();
+                let next = match (AwsSchedule::parse(&sch.expression), tz) {
+                    (Ok(expr), Some(tz)) if sch.state == "ENABLED" => expr
+                        .next_after(now, tz)
+                        .map_or("never".to_owned(), |t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string()),
+                    (Ok(_), Some(_)) => "none (disabled)".to_owned(),
+                    _ => "unknown (the expression or time zone does not parse)".to_owned(),
+                };
+                crate::say!("  schedule:  {name} {}", sch.state);
+                crate::say!("  cron:      {} in {}", sch.expression, sch.timezone);
+                crate::say!("  next:      {next}");
+            }
+        }
+        match history.latest(p.process).await {
+            Ok(Some(run)) => crate::say!(
+                "  last run:  {} for {}{}",
+                run.status,
+                run.window,
+                run.ended_at.map(|e| format!(", ended {e}")).unwrap_or_default()
+            ),
+            Ok(None) => crate::say!("  last run:  none recorded"),
+            Err(reason) => crate::say!("  last run:  unknown ({reason})"),
+        }
+    }
+    Ok(0)
+}

@@ -1,0 +1,31 @@
+//! `infra enable` / `infra disable`: change only the state of schedules.
+
+use intervalprocessing_jobs::Process;
+
+use super::connect;
+use crate::apply::put_schedule;
+use crate::error::InfraError;
+use crate::names;
+use crate::remote::schedule;
+use crate::validate::Settings;
+
+pub async fn run(s: &Settings, processes: Vec<Process>, enable: bool) -> Result<i32, InfraError> {
+    let aws = connect(s).await?;
+    let want = if enable { "ENABLED" } else { "DISABLED" };
+    let group = &s.file.schedule_group;
+    for p in processes {
+        let name = names::schedule(p);
+        let Some(mut current) = schedule(&aws, group, &name).await? else {
+            return Err(InfraError::NotDeployed(format!("schedule {group}/{name} does not exist")));
+        };
+        if current.state == want {
+            crate::say!("{group}/{name} is already {want}");
+            continue;
+        }
+        // UpdateSchedule replaces the schedule: send everything it has now, with only the state changed.
+        current.state = want.to_owned();
+        put_schedule(&aws, &current, true).await?;
+        crate::say!("{group}/{name} is now {want}");
+    }
+    Ok(0)
+}

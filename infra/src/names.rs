@@ -1,0 +1,41 @@
+//! Resource names from the reference guide (DESIGN §6) and the tag that marks what `infra` manages.
+
+use intervalprocessing_jobs::Process;
+
+/// The tag every managed resource carries; `destroy` deletes only what has it.
+pub const MANAGED_BY_KEY: &str = "ManagedBy";
+pub const MANAGED_BY_VALUE: &str = "intervalprocessing";
+
+/// `IntervalProcessing-<Process>`.
+pub fn task_family(p: Process) -> String {
+    format!("IntervalProcessing-{}", p.name())
+}
+
+/// `intervalprocessing-<process>`.
+pub fn container(p: Process) -> String {
+    format!("intervalprocessing-{}", p.lowercase_name())
+}
+
+/// `/ecs/IntervalProcessing-<Process>`.
+pub fn log_group(p: Process) -> String {
+    format!("/ecs/{}", task_family(p))
+}
+
+/// `Run-IntervalProcessing-<Process>`.
+pub fn schedule(p: Process) -> String {
+    format!("Run-{}", task_family(p))
+}
+
+pub const EXECUTION_ROLE: &str = "IntervalProcessing-TaskExecution";
+pub const TASK_ROLE: &str = "IntervalProcessing-Task";
+pub const SCHEDULER_ROLE: &str = "IntervalProcessing-Scheduler";
+
+/// The process whose schedule is called `name`, if any.
+pub fn process_of_schedule(name: &str) -> Option<Process> {
+    Process::ALL.into_iter().find(|p| schedule(*p) == name)
+}
+
+/// AWS's common name rule: 1-64 of `[0-9A-Za-z-_.]`.
+pub fn is_valid_name(s: &str) -> bool {
+    (1..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}

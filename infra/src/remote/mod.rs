@@ -1,0 +1,70 @@
+//! Remote state: reads AWS and maps what it finds to the same normalised shape as the desired
+//! state ([`crate::model`]), so the two can be compared field by field.
+
+mod compute;
+mod iam;
+mod scheduler;
+mod storage;
+
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+use crate::aws::Aws;
+use crate::error::InfraError;
+use crate::model::Resource;
+
+pub(crate) use compute::task_definition_revisions;
+pub use storage::bucket_is_empty;
+pub use scheduler::{schedule, schedule_names};
+
+/// The remote counterpart of `want` (same kind and name), or `None` when it does not exist.
+pub async fn read(aws: &Aws, want: &Resource) -> Result<Option<Resource>, InfraError> {
+    Ok(match want {
+        Resource::EcrRepository(r) => compute::ecr_repository(aws, &r.name).await?.map(Resource::EcrRepository),
+        Resource::Cluster(r) => compute::cluster(aws, &r.name).await?.map(Resource::Cluster),
+        Resource::LogGroup(r) => compute::log_group(aws, &r.name).await?.map(Resource::LogGroup),
+        Resource::TaskDefinition(r) => compute::task_definition(aws, &r.family).await?.map(Resource::TaskDefinition),
+        Resource::Role(r) => iam::role(aws, &r.name).await?.map(Resource::Role),
+        Resource::Bucket(r) => storage::bucket(aws, &r.name).await?.map(Resource::Bucket),
+        Resource::ScheduleGroup(r) => scheduler::schedule_group(aws, &r.name).await?.map(Resource::ScheduleGroup),
+        Resource::Schedule(r) => scheduler::schedule(aws, &r.group, &r.name).await?.map(Resource::Schedule),
+    })
+}
+
+/// Reads the remote counterpart of every desired resource, in order.
+pub async fn read_all(aws: &Aws, desired: &[Resource]) -> Result<Vec<Option<Resource>>, InfraError> {
+    let mut out = Vec::with_capacity(desired.len());
+    for want in desired {
+        out.push(read(aws, want).await?);
+    }
+    Ok(out)
+}
+
+/// True when the error is one of `codes` (or an HTTP 404): the thing does not exist.
+pub(crate) fn is_missing<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>, codes: &[&str]) -> bool {
+    e.code().is_some_and(|c| codes.contains(&c)) || e.raw_response().is_some_and(|r| r.status().as_u16() == 404)
+}
+
+/// Wraps an SDK error with the resource and the call.
+pub fn aws_err<E, R>(resource: &str, call: &'static str, e: SdkError<E, R>) -> InfraError
+where
+    E: std::error::Error + ProvideErrorMetadata + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    let detail = match (e.code(), e.message()) {
+        (Some(c), Some(m)) => format!("{c}: {m}"),
+        (Some(c), None) => c.to_owned(),
+        _ => String::new(),
+    };
+    let mut err = InfraError::aws(resource, call, e);
+    if let InfraError::Aws { message, .. } = &mut err
+        && !detail.is_empty()
+        && !message.contains(&detail)
+    {
+        message.push_str(" (");
+        message.push_str(&detail);
+        message.push(')');
+    }
+    err
+}

@@ -1,0 +1,262 @@
+//! Offline validation of the deployment file: every rule that AWS would enforce (or that keeps the
+//! runtime correct) is checked here, before any AWS call. Each problem names the key and the rule.
+
+use std::fmt;
+use std::time::Duration;
+
+use chrono_tz::Tz;
+use intervalprocessing_jobs::{Cadence, Process};
+
+use crate::config::{Deployment, ProcessConfig};
+use crate::cron::AwsSchedule;
+use crate::{fargate, names};
+
+/// One broken rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The TOML key, e.g. `process.NightlyDataChange.cron`.
+    pub key: String,
+    pub rule: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.key, self.rule)
+    }
+}
+
+/// The deployment file after validation: parsed values, defaults filled, processes in catalog order.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub file: Deployment,
+    pub tz: Tz,
+    pub bucket: String,
+    /// The key prefix inside the bucket, `""` or ending in `/`.
+    pub prefix: String,
+    /// `SHUTDOWN_GRACE` in seconds, below the stop timeout.
+    pub shutdown_grace_seconds: i32,
+    pub processes: Vec<ProcessSettings>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProcessSettings {
+    pub process: Process,
+    pub expression: String,
+    pub schedule: AwsSchedule,
+    pub cpu: i32,
+    pub memory: i32,
+    pub timeout: Duration,
+    pub enabled: bool,
+    pub retry_attempts: i32,
+    pub max_event_age_seconds: i32,
+}
+
+impl Settings {
+    pub fn output_url(&self) -> String {
+        format!("s3://{}/{}", self.bucket, self.prefix)
+    }
+}
+
+const LOG_RETENTION_DAYS: [i32; 22] =
+    [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+/// Checks every rule; all problems are reported at once.
+pub fn validate(d: &Deployment) -> Result<Settings, Vec<Problem>> {
+    let mut p = Vec::new();
+    let mut bad = |key: &str, rule: String| p.push(Problem { key: key.to_owned(), rule });
+
+    let region_ok = {
+        let parts: Vec<&str> = d.region.split('-').collect();
+        parts.len() >= 3
+            && parts.iter().all(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+            && parts.last().is_some_and(|s| s.bytes().all(|b| b.is_ascii_digit()))
+    };
+    if !region_ok {
+        bad("region", format!("{:?} is not an AWS region name like us-east-1", d.region));
+    }
+    if d.image.trim().is_empty() || d.image.contains(char::is_whitespace) {
+        bad("image", format!("{:?} is not a container image reference", d.image));
+    }
+    for (key, value) in [("cluster", &d.cluster), ("schedule_group", &d.schedule_group)] {
+        if !names::is_valid_name(value) {
+            bad(key, format!("{value:?}: names are 1-64 characters of 0-9 A-Z a-z - _ ."));
+        }
+    }
+    let ecr_ok = (2..=256).contains(&d.ecr_repository.len())
+        && d.ecr_repository.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-/".contains(&b));
+    if !ecr_ok {
+        bad("ecr_repository", format!("{:?}: ECR names are 2-256 characters of a-z 0-9 . _ - /", d.ecr_repository));
+    }
+    let tz = d.schedule_timezone.parse::<Tz>().ok();
+    if tz.is_none() {
+        bad("schedule_timezone", format!("{:?} is not an IANA time zone name (like Europe/Berlin or UTC)", d.schedule_timezone));
+    }
+    check_ids(&mut bad, "subnets", &d.subnets, "subnet-", 16);
+    check_ids(&mut bad, "security_groups", &d.security_groups, "sg-", 5);
+    let secret_ok = d.mongodb_uri_secret.starts_with("arn:")
+        && (d.mongodb_uri_secret.contains(":secretsmanager:") || d.mongodb_uri_secret.contains(":ssm:"));
+    if !secret_ok {
+        bad("mongodb_uri_secret", format!("{:?} must be a Secrets Manager secret ARN or an SSM parameter ARN", d.mongodb_uri_secret));
+    }
+    if d.mongodb_database.is_empty() || d.mongodb_database.contains(['/', '.', ' ', '$', '"', '\\']) {
+        bad("mongodb_database", format!("{:?} is not a MongoDB database name", d.mongodb_database));
+    }
+    let output = parse_s3_url(&d.output_url);
+    if let Err(rule) = &output {
+        bad("output_url", rule.clone());
+    }
+    if !LOG_RETENTION_DAYS.contains(&d.log_retention_days) {
+        bad("log_retention_days", format!("{} is not a CloudWatch Logs retention; allowed: {LOG_RETENTION_DAYS:?}", d.log_retention_days));
+    }
+    if let Some(rule) = fargate::check_ephemeral_storage(d.ephemeral_storage_gib) {
+        bad("ephemeral_storage_gib", rule);
+    }
+    if !(2..=120).contains(&d.stop_timeout_seconds) {
+        bad("stop_timeout_seconds", format!("Fargate allows 2-120 seconds, not {}", d.stop_timeout_seconds));
+    }
+    if d.abort_incomplete_uploads_after_days < 1 {
+        bad("abort_incomplete_uploads_after_days", "must be at least 1 day".to_owned());
+    }
+    for (k, v) in &d.tags {
+        let key = format!("tags.{k}");
+        if k == names::MANAGED_BY_KEY {
+            bad(&key, format!("{k} is reserved: infra sets it on everything it manages"));
+        } else if k.is_empty() || k.len() > 128 || v.len() > 256 || k.starts_with("aws:") {
+            bad(&key, "tag keys are 1-128 characters, not starting with aws:, values at most 256".to_owned());
+        }
+    }
+    for name in d.process.keys() {
+        if !Process::ALL.iter().any(|p| p.name() == name) {
+            bad(&format!("process.{name}"), format!("unknown process; valid processes are: {}", Process::valid_names()));
+        }
+    }
+    let mut processes = Vec::new();
+    for process in Process::ALL {
+        let fallback = ProcessConfig {
+            cron: None,
+            cpu: 1024,
+            memory: 3072,
+            timeout: None,
+            enabled: false,
+            retry_attempts: 3,
+            max_event_age_seconds: None,
+        };
+        let c = d.process.get(process.name()).unwrap_or(&fallback);
+        if let Some(ps) = check_process(&mut bad, process, c) {
+            processes.push(ps);
+        }
+    }
+    match (p.is_empty(), tz, output) {
+        (true, Some(tz), Ok((bucket, prefix))) => Ok(Settings {
+            file: d.clone(),
+            tz,
+            bucket,
+            prefix,
+            shutdown_grace_seconds: if d.stop_timeout_seconds > 20 { d.stop_timeout_seconds - 10 } else { d.stop_timeout_seconds / 2 },
+            processes,
+        }),
+        _ => Err(p),
+    }
+}
+
+fn check_ids(bad: &mut impl FnMut(&str, String), key: &str, ids: &[String], prefix: &str, max: usize) {
+    if ids.is_empty() || ids.len() > max {
+        bad(key, format!("give 1-{max} ids"));
+    }
+    for id in ids {
+        if !id.starts_with(prefix) || id.len() <= prefix.len() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            bad(key, format!("{id:?} is not an id like {prefix}0123abcd"));
+        }
+    }
+}
+
+fn check_process(bad: &mut impl FnMut(&str, String), process: Process, c: &ProcessConfig) -> Option<ProcessSettings> {
+    let key = |field: &str| format!("process.{}.{field}", process.name());
+    let cadence = process.cadence();
+    let expression = c.cron.clone().unwrap_or_else(|| process.default_cron().to_owned());
+    let schedule = match AwsSchedule::parse(&expression) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            bad(&key("cron"), format!("{expression}: {e}"));
+            None
+        }
+    };
+    if let Some(s) = &schedule {
+        if s.min_period() < Duration::from_secs(60) {
+            bad(&key("cron"), format!("{expression} fires more often than once a minute"));
+        }
+        let fits = match cadence {
+            Cadence::Minutes(m) => s.fixed_period() == Some(Duration::from_secs(u64::from(m) * 60)),
+            Cadence::Daily => s.min_period() >= Duration::from_secs(86_400),
+        };
+        if !fits {
+            let want = match cadence {
+                Cadence::Minutes(m) => format!("fire every {m} minutes, every day"),
+                Cadence::Daily => "fire at most once a day".to_owned(),
+            };
+            bad(&key("cron"), format!("{expression} does not match the {} cadence of {}: it must {want}", cadence.label(), process.name()));
+        }
+    }
+    if let Some(rule) = fargate::check_size(c.cpu, c.memory) {
+        bad(&key("memory"), rule);
+    }
+    let timeout = match &c.timeout {
+        None => Some(process.default_timeout()),
+        Some(t) => match humantime::parse_duration(t) {
+            Ok(d) if d.as_secs() >= 1 => Some(d),
+            Ok(_) => {
+                bad(&key("timeout"), "must be at least 1s".to_owned());
+                None
+            }
+            Err(e) => {
+                bad(&key("timeout"), format!("{t:?} is not a duration like 12m or 2h: {e}"));
+                None
+            }
+        },
+    };
+    if let Some(t) = timeout
+        && t >= cadence.nominal_length()
+    {
+        bad(&key("timeout"), format!("{} must be shorter than the {} cadence", humantime::format_duration(t), cadence.label()));
+    }
+    if !(0..=185).contains(&c.retry_attempts) {
+        bad(&key("retry_attempts"), format!("Scheduler allows 0-185 attempts, not {}", c.retry_attempts));
+    }
+    let cadence_secs = i32::try_from(cadence.nominal_length().as_secs()).unwrap_or(i32::MAX);
+    let max_age = c.max_event_age_seconds.unwrap_or(cadence_secs.min(3600));
+    if !(60..=86_400).contains(&max_age) || max_age > cadence_secs {
+        bad(&key("max_event_age_seconds"), format!("must be 60-86400 seconds and at most one cadence ({cadence_secs} s), not {max_age}"));
+    }
+    Some(ProcessSettings {
+        process,
+        expression,
+        schedule: schedule?,
+        cpu: c.cpu,
+        memory: c.memory,
+        timeout: timeout?,
+        enabled: c.enabled,
+        retry_attempts: c.retry_attempts,
+        max_event_age_seconds: max_age,
+    })
+}
+
+/// `s3://BUCKET/PREFIX` -> (bucket, prefix ending in `/` or empty).
+fn parse_s3_url(url: &str) -> Result<(String, String), String> {
+    let rest = url.strip_prefix("s3://").ok_or_else(|| format!("{url:?} must look like s3://BUCKET/PREFIX/"))?;
+    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+    let bucket_ok = (3..=63).contains(&bucket.len())
+        && bucket.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+        && bucket.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
+        && bucket.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric());
+    if !bucket_ok {
+        return Err(format!("{bucket:?} is not an S3 bucket name (3-63 of a-z 0-9 . -)"));
+    }
+    if prefix.contains("//") || prefix.contains(['*', '?', '\\']) {
+        return Err(format!("{prefix:?} is not a clean key prefix"));
+    }
+    let prefix = if prefix.is_empty() || prefix.ends_with('/') { prefix.to_owned() } else { format!("{prefix}/") };
+    Ok((bucket.to_owned(), prefix))
+}
+
+#[cfg(test)]
+mod tests;
