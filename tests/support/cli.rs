@@ -45,8 +45,43 @@ impl Output {
     }
 }
 
+/// The binary under test. NOTE (temporary, for parallel git worktrees sharing one CARGO_TARGET_DIR):
+/// `CARGO_BIN_EXE_*` is the shared uplifted `target/debug/intervalprocessing`, which another
+/// worktree's build may overwrite at any time, even while tests run. So the tests use the hashed
+/// `deps/intervalprocessing-*` binary whose debug info names this worktree (a path that only this
+/// worktree's builds write): the uplifted binary's hard-linked twin when that is ours, else the
+/// newest of ours. Removed when merged into main.
 pub fn binary() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_intervalprocessing"))
+    use std::os::unix::fs::MetadataExt;
+    use std::path::Path;
+    static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        let uplifted = PathBuf::from(env!("CARGO_BIN_EXE_intervalprocessing"));
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(|p| p.display().to_string()).unwrap_or_default();
+        // The worktree root appears NUL-terminated in the binary's DWARF strings.
+        let ours = |p: &Path| std::fs::read(p).is_ok_and(|b| b.split(|c| *c == 0).any(|s| s.ends_with(root.as_bytes())));
+        let deps = uplifted.parent().map(|d| d.join("deps")).unwrap_or_default();
+        let mut candidates: Vec<(std::time::SystemTime, u64, PathBuf)> = std::fs::read_dir(&deps)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("intervalprocessing-") && !n.contains('.'))
+            })
+            .filter_map(|p| {
+                let m = p.metadata().ok()?;
+                Some((m.modified().ok()?, m.ino(), p))
+            })
+            .collect();
+        candidates.sort();
+        let twin = uplifted.metadata().ok().and_then(|m| candidates.iter().find(|c| c.1 == m.ino()).map(|c| c.2.clone()));
+        if let Some(twin) = twin.filter(|t| ours(t)) {
+            return twin;
+        }
+        candidates.into_iter().rev().map(|c| c.2).find(|p| ours(p)).unwrap_or(uplifted)
+    })
+    .clone()
 }
 
 impl Cli {
