@@ -5,7 +5,13 @@
 mod support;
 
 mod runtime {
-    mod fixtures;
+    mod backfill;
+    mod catch_up;
+    mod dispatch;
+    mod dst;
     mod files;
+    mod fixtures;
+    mod idempotency;
     mod jobs;
+    mod lease;
 }

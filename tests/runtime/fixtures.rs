@@ -261,6 +261,7 @@ pub struct Entry {
     pub malformed: Option<i64>,
     pub output: Option<String>,
     pub error: Option<String>,
+    pub run_id: Option<String>,
 }
 
 impl Entry {
