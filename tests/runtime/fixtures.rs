@@ -255,12 +255,10 @@ pub struct Entry {
     pub status: String,
     pub attempts: i64,
     pub started_at: Option<String>,
-    pub read: Option<i64>,
     pub written: Option<i64>,
     pub deleted: Option<i64>,
     pub malformed: Option<i64>,
     pub output: Option<String>,
-    pub error: Option<String>,
     pub run_id: Option<String>,
 }
 

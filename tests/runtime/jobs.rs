@@ -16,6 +16,9 @@ async fn quarter_hourly_estimates_exactly_the_missing_readings_of_active_meters(
     let db = TestDb::new().await;
     let seed = Seed::standard(date(DAY));
     seed.insert(&db).await;
+    // An active meter whose id is not a string: counted as malformed, never a crash.
+    let meters = db.db.collection::<mongodb::bson::Document>("meters");
+    meters.insert_one(doc! { "_id": 42, "active": true }).await.expect("insert a malformed meter");
     let before = seed.readings.iter().map(Reading::doc).collect::<Vec<_>>();
 
     // One window: 16:30-16:45. MTR-A has a gap whose previous reading is estimated, MTR-B one
@@ -35,6 +38,7 @@ async fn quarter_hourly_estimates_exactly_the_missing_readings_of_active_meters(
     let runs = history(&db, Some("QuarterHourlyDataChange"));
     assert_eq!(runs.len(), 1);
     assert_eq!((runs[0].status.as_str(), runs[0].written), ("succeeded", Some(estimates.len() as i64)));
+    assert_eq!(runs[0].malformed, Some(1), "the meter with a numeric id is counted");
 
     // The whole hour, 16:30 included again: each interval gets exactly its own estimates once.
     let (from, to) = (utc("2026-01-15T16:00:00Z"), utc("2026-01-15T17:00:00Z"));
@@ -42,8 +46,9 @@ async fn quarter_hourly_estimates_exactly_the_missing_readings_of_active_meters(
     let mut want = before;
     want.extend(seed.expected_estimates(from, to).iter().map(Reading::doc));
     assert_eq!(readings(&db).await, canonical(&want), "readings after the hour");
-    let inactive = db.db.collection::<mongodb::bson::Document>("readings");
-    let n = inactive
+    let n = db
+        .db
+        .collection::<mongodb::bson::Document>("readings")
         .count_documents(doc! { "meterId": { "$in": ["MTR-C", "+SUM"] }, "estimated": true })
         .await
         .expect("count estimates of inactive meters");
