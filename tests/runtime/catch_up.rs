@@ -40,3 +40,38 @@ async fn a_scheduled_run_after_a_missed_tick_catches_the_missed_window_up() {
     want.extend(seed.expected_estimates(w0, end).iter().map(Reading::doc));
     assert_eq!(readings(&db).await, canonical(&want), "the missed window's estimates exist");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_window_is_retried_by_the_next_scheduled_run() {
+    let (db, s3) = (TestDb::new().await, super::fixtures::S3::start().await);
+    Seed::standard(date("2026-01-15")).insert(&db).await;
+    // The bucket the output goes to does not exist yet: the 15th fails.
+    let missing = format!("{}-later", s3.bucket);
+    let cli = || {
+        s3.point(db.cli())
+            .env("processToRun", "FileGeneration")
+            .env("OUTPUT_URL", format!("s3://{missing}/prefix/"))
+    };
+    let out = cli().env("SCHEDULED_TIME", "2026-01-16T02:30:00Z").run().expect_code(1);
+    let runs = history(&db, None);
+    assert_eq!(runs.len(), 1, "{runs:?}\n{}", out.stdout);
+    assert_eq!((runs[0].window_start.as_str(), runs[0].status.as_str()), ("2026-01-15T00:00:00Z", "failed"));
+
+    s3.client.create_bucket().bucket(&missing).send().await.expect("create the output bucket");
+    cli().env("SCHEDULED_TIME", "2026-01-17T02:30:00Z").run().success();
+    let runs = history(&db, None);
+    let got: Vec<_> = runs.iter().map(|e| (e.window_start.as_str(), e.status.as_str(), e.attempts)).collect();
+    assert_eq!(got, vec![("2026-01-15T00:00:00Z", "succeeded", 2), ("2026-01-16T00:00:00Z", "succeeded", 1)]);
+    let listed = s3.client.list_objects_v2().bucket(&missing).send().await.expect("list the output bucket");
+    let mut keys: Vec<&str> = listed.contents().iter().filter_map(|o| o.key()).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        vec![
+            "prefix/daily-usage/2026-01-15.csv",
+            "prefix/daily-usage/2026-01-15.manifest.json",
+            "prefix/daily-usage/2026-01-16.csv",
+            "prefix/daily-usage/2026-01-16.manifest.json",
+        ]
+    );
+}

@@ -44,6 +44,21 @@ async fn the_legacy_key_file_generation_processes_runs_file_generation() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_process_flag_wins_over_process_to_run() {
+    let db = TestDb::new().await;
+    Seed::standard(date("2026-01-15")).insert(&db).await;
+    db.cli()
+        .env("processToRun", "Bogus")
+        .args(["run", "--process", "HourlyDataChangeProcesses", "--at", "2026-01-15T17:00:00Z"])
+        .run()
+        .success();
+    let runs = history(&db, None);
+    let got: Vec<_> = runs.iter().map(|e| (e.process.as_str(), e.window_start.as_str(), e.status.as_str())).collect();
+    assert_eq!(got, vec![("HourlyDataChange", "2026-01-15T16:00:00Z", "succeeded")]);
+    assert!(count_docs(&db, "hourly_usage").await > 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_schedule_timezone_exits_3_naming_the_variable() {
     let db = TestDb::new().await;
     let out = db.cli().env("SCHEDULE_TIMEZONE", "Mars/Olympus_Mons").args(["run", "--process", "HourlyDataChange"]).run();
