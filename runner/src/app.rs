@@ -13,7 +13,8 @@ use crate::cli::{Cli, Command, RunArgs};
 use crate::config::Config;
 use crate::error::AppError;
 use crate::telemetry::{self, LogFormat};
-use crate::{commands, connect};
+use crate::connect::{self, Patience};
+use crate::commands;
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -65,23 +66,37 @@ async fn dispatch(cli: Cli) -> Result<i32, AppError> {
         Some(Command::Seed(args)) => commands::seed::run(args, &Config::from_env()?).await,
         Some(Command::List) => commands::list::run(&Config::from_env()?),
         Some(Command::Infra(args)) => {
-            let history = LedgerHistory { cfg: Config::from_env().ok() };
+            let history = LedgerHistory { cfg: Config::from_env().ok(), db: tokio::sync::OnceCell::new() };
             Ok(intervalprocessing_infra::run(args, &history).await?)
         }
     }
 }
 
-/// `infra status` reads the newest ledger entry of each process through this.
+/// `infra status` reads the newest ledger entry of each process through this: one quick
+/// connection, made on first use and shared, so a missing database costs seconds, not minutes.
 struct LedgerHistory {
     cfg: Option<Config>,
+    db: tokio::sync::OnceCell<Result<mongodb::Database, String>>,
+}
+
+impl LedgerHistory {
+    async fn db(&self) -> Result<&mongodb::Database, String> {
+        let db = self
+            .db
+            .get_or_init(|| async {
+                let cfg = self.cfg.as_ref().ok_or("the MongoDB settings in the environment are invalid")?;
+                connect::mongo_with(cfg, Patience::Glance).await.map_err(|e| e.to_string())
+            })
+            .await;
+        db.as_ref().map_err(Clone::clone)
+    }
 }
 
 impl RunHistory for LedgerHistory {
     fn latest<'a>(&'a self, process: Process) -> Pin<Box<dyn Future<Output = Result<Option<LatestRun>, String>> + Send + 'a>> {
         Box::pin(async move {
-            let cfg = self.cfg.as_ref().ok_or("the MongoDB settings in the environment are invalid")?;
-            let db = connect::mongo(cfg).await.map_err(|e| e.to_string())?;
-            let entry = commands::history::latest(&db, process).await.map_err(|e| e.to_string())?;
+            let db = self.db().await?;
+            let entry = commands::history::latest(db, process).await.map_err(|e| e.to_string())?;
             Ok(entry.map(|e| LatestRun {
                 status: e.status,
                 window: format!("{}/{}", e.window_start.unwrap_or_default(), e.window_end.unwrap_or_default()),

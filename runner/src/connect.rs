@@ -16,8 +16,25 @@ use crate::error::AppError;
 /// `serverSelectionTimeoutMS`). Short, so an outage is reported quickly and retried by us.
 const SERVER_SELECTION: Duration = Duration::from_secs(10);
 
+/// How hard to try before calling MongoDB unreachable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Patience {
+    /// A run or a command that needs the database: bounded retries, 10 s server selection each.
+    Work,
+    /// Optional information (the ledger line of `infra status`): one 3 s attempt.
+    Glance,
+}
+
 /// Connects and pings, so an unreachable or misconfigured server is reported before any work.
 pub async fn mongo(cfg: &Config) -> Result<Database, AppError> {
+    mongo_with(cfg, Patience::Work).await
+}
+
+pub async fn mongo_with(cfg: &Config, patience: Patience) -> Result<Database, AppError> {
+    let (selection, policy) = match patience {
+        Patience::Work => (SERVER_SELECTION, RetryPolicy::default()),
+        Patience::Glance => (Duration::from_secs(3), RetryPolicy { attempts: 1, ..RetryPolicy::default() }),
+    };
     let unreachable = |e: mongodb::error::Error| AppError::MongoUnreachable { uri: redact(&cfg.mongodb_uri), message: summary(&e) };
     let mut opts = ClientOptions::parse(&cfg.mongodb_uri).await.map_err(|e| AppError::Config {
         var: "MONGODB_URI",
@@ -25,13 +42,13 @@ pub async fn mongo(cfg: &Config) -> Result<Database, AppError> {
         reason: e.to_string(),
     })?;
     opts.app_name.get_or_insert_with(|| "intervalprocessing".to_owned());
-    opts.server_selection_timeout.get_or_insert(SERVER_SELECTION);
-    opts.connect_timeout.get_or_insert(SERVER_SELECTION);
+    opts.server_selection_timeout.get_or_insert(selection);
+    opts.connect_timeout.get_or_insert(selection);
     let client = Client::with_options(opts).map_err(unreachable)?;
     let db = client.database(&cfg.mongodb_database);
     let cancel = CancellationToken::new();
     intervalprocessing_jobs::retry::retry(
-        RetryPolicy::default(),
+        policy,
         "mongodb ping",
         &cancel,
         intervalprocessing_jobs::retry::mongo_is_transient,
