@@ -37,13 +37,18 @@ pub async fn ensure_indexes(db: &Database) -> mongodb::error::Result<()> {
     Ok(())
 }
 
+/// The largest |kwh| one 15-minute reading may have: far above any real meter (a 4 GW plant
+/// makes 1e6 kWh in 15 minutes), low enough that no sum of a day's readings can overflow to
+/// infinity. Readings beyond it are malformed.
+pub const MAX_ABS_KWH: f64 = 1e9;
+
 /// A reading is usable when its meter id is a non-empty string, its interval start a date, and
-/// its kwh a finite number (NaN sorts below every number, so the range also excludes it).
+/// its kwh a number within ±[`MAX_ABS_KWH`] (NaN compares false, so the range excludes it too).
 pub fn valid_reading() -> Document {
     doc! {
         "meterId": { "$type": "string", "$ne": "" },
         "intervalStart": { "$type": "date" },
-        "kwh": { "$type": "number", "$gt": Bson::Double(f64::NEG_INFINITY), "$lt": Bson::Double(f64::INFINITY) },
+        "kwh": { "$type": "number", "$gte": Bson::Double(-MAX_ABS_KWH), "$lte": Bson::Double(MAX_ABS_KWH) },
     }
 }
 
