@@ -41,19 +41,15 @@ pub fn execution_role(s: &Settings, arns: &Arns) -> Role {
     }
 }
 
-/// What the running job may do: read and write objects under the output prefix, nothing else.
+/// What the running job may do, exactly what FileGeneration calls: write objects (single and
+/// multipart uploads) and abort uploads under the output prefix, and list the bucket's unfinished
+/// multipart uploads to abort those a killed run left behind. It reads and lists no objects.
 pub fn task_role(s: &Settings, arns: &Arns) -> Role {
     let bucket_arn = format!("arn:aws:s3:::{}", s.bucket);
     let policy = document(vec![
-        allow(
-            "WriteOutput",
-            &["s3:AbortMultipartUpload", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:PutObject"],
-            vec![format!("{bucket_arn}/{}*", s.prefix)],
-        ),
-        with_condition(
-            allow("ListOutput", &["s3:ListBucket"], vec![bucket_arn]),
-            json!({ "StringLike": { "s3:prefix": format!("{}*", s.prefix) } }),
-        ),
+        allow("WriteOutput", &["s3:AbortMultipartUpload", "s3:PutObject"], vec![format!("{bucket_arn}/{}*", s.prefix)]),
+        // ListMultipartUploads is a bucket-level action with no prefix condition key.
+        allow("FindUnfinishedUploads", &["s3:ListBucketMultipartUploads"], vec![bucket_arn]),
     ]);
     Role {
         name: names::TASK_ROLE.to_owned(),

@@ -110,3 +110,21 @@ fn canonical_policies_compare_equal_whatever_the_shape() {
     let encoded = "%7B%22Version%22%3A%222012-10-17%22%7D";
     assert_eq!(policy::parse_document(encoded), Some(serde_json::json!({"Version": "2012-10-17"})));
 }
+
+#[test]
+fn task_role_grants_exactly_the_s3_calls_file_generation_makes() {
+    let role = task_role(&settings(), &arns());
+    let doc = &role.policies["output"];
+    let mut actions: Vec<String> = policy::actions(doc).into_iter().map(|(_, a)| a).collect();
+    actions.sort();
+    // PutObject covers create/upload-part/complete of a multipart upload; abort_stale lists the
+    // bucket's unfinished uploads. Nothing reads or lists objects.
+    assert_eq!(actions, ["s3:AbortMultipartUpload", "s3:ListBucketMultipartUploads", "s3:PutObject"]);
+    for (_, acts, resource) in policy::resources(doc) {
+        if acts.iter().any(|a| a == "s3:ListBucketMultipartUploads") {
+            assert_eq!(resource, "arn:aws:s3:::intervalprocessing-example");
+        } else {
+            assert_eq!(resource, "arn:aws:s3:::intervalprocessing-example/GeneratedFiles/*");
+        }
+    }
+}
