@@ -37,7 +37,7 @@ pub fn stop_code(reason: StopReason) -> i32 {
     match reason {
         StopReason::Signal(n) => code::SIGNAL_BASE + n,
         StopReason::Deadline(_) => code::DEADLINE,
-        StopReason::LeaseLost => code::FAILED,
+        StopReason::LeaseLost(_) => code::FAILED,
     }
 }
 

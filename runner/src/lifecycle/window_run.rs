@@ -112,9 +112,7 @@ fn classify(outcome: &Result<JobReport, JobError>, stop: Option<StopReason>) -> 
             stop_code(reason),
             Some(format!("deadline of {} passed: {e}", humantime::format_duration(limit))),
         ),
-        (Err(e), Some(reason @ StopReason::LeaseLost)) => {
-            (Status::Failed, stop_code(reason), Some(format!("lost the process lease to another run: {e}")))
-        }
+        (Err(e), Some(reason @ StopReason::LeaseLost(loss))) => (Status::Failed, stop_code(reason), Some(format!("{loss}: {e}"))),
         (Err(e), None) => (Status::Failed, code::FAILED, Some(e.to_string())),
     }
 }
@@ -133,6 +131,9 @@ mod tests {
         assert_eq!(classify(&cancelled, Some(StopReason::Signal(2))).1, 130);
         assert_eq!(classify(&cancelled, Some(StopReason::Deadline(Duration::from_secs(1)))).0, Status::TimedOut);
         assert_eq!(classify(&cancelled, Some(StopReason::Deadline(Duration::from_secs(1)))).1, 5);
+        let unrenewed = classify(&cancelled, Some(StopReason::LeaseLost(crate::stop::LeaseLoss::NotRenewed)));
+        assert_eq!((unrenewed.0, unrenewed.1), (Status::Failed, 1));
+        assert!(unrenewed.2.is_some_and(|e| e.contains("could not renew") && !e.contains("another run")));
         let failed: Result<JobReport, JobError> = Err(JobError::InvalidInput("x".into()));
         assert_eq!(classify(&failed, None), (Status::Failed, 1, Some("x".into())));
     }
