@@ -16,4 +16,5 @@ mod fixtures;
 mod outage {
     mod common;
     mod mongo;
+    mod s3;
 }

@@ -5,9 +5,9 @@ use std::time::{Duration, Instant};
 
 use crate::support::{Cli, Output, Proxy, TestDb};
 
-/// Server selection and connect timeouts of the binary in these tests (the defaults are 10 s):
-/// the retry bound is the same, the waits shorter. `binary_default_*` tests use the defaults.
-pub const QUICK_SELECTION: &str = "serverSelectionTimeoutMS=1000&connectTimeoutMS=1000";
+/// Server selection timeout of the binary in these tests (the default is 10 s): the retry bound
+/// is the same, the waits shorter.
+pub const QUICK_SELECTION_MS: u64 = 1000;
 
 /// A test database the binary reaches only through a proxy that can take it away.
 pub struct Behind {
@@ -24,9 +24,14 @@ impl Behind {
 
     /// The binary, pointed at the test database through the proxy, with quick server selection.
     pub fn cli(&self) -> Cli {
+        self.cli_selecting(QUICK_SELECTION_MS)
+    }
+
+    /// The binary through the proxy, giving up on server selection after `ms`.
+    pub fn cli_selecting(&self, ms: u64) -> Cli {
         let uri = self.proxy.mongodb_uri(&self.db.uri);
         let sep = if uri.contains('?') { '&' } else { '?' };
-        self.db.cli().env("MONGODB_URI", format!("{uri}{sep}{QUICK_SELECTION}"))
+        self.db.cli().env("MONGODB_URI", format!("{uri}{sep}serverSelectionTimeoutMS={ms}&connectTimeoutMS={ms}"))
     }
 }
 
@@ -37,6 +42,20 @@ pub fn timed(cli: &Cli) -> (Output, Duration) {
     (out, start.elapsed())
 }
 
+/// Runs `cli` until it does not exit 4 (the lease of a run that could not release it is still
+/// live), for at most `limit`; returns the first other outcome.
+pub fn run_once_the_lease_expires(cli: &Cli, limit: Duration) -> Output {
+    let deadline = Instant::now() + limit;
+    loop {
+        let out = cli.run();
+        if out.code != Some(4) {
+            return out;
+        }
+        assert!(Instant::now() < deadline, "the lease was still held after {limit:?}:\n{}", out.stderr);
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
 /// Checks the run failed the documented way: exit `code`, exactly one `error:` line containing
 /// every one of `words`, and no panic. Returns the error line.
 #[track_caller]
@@ -44,7 +63,7 @@ pub fn failed_clearly(out: &Output, code: i32, words: &[&str]) -> String {
     assert_eq!(out.code, Some(code), "exit code\n--- stdout ---\n{}\n--- stderr ---\n{}", out.stdout, out.stderr);
     assert!(!out.stderr.contains("panicked"), "a panic:\n{}", out.stderr);
     let errors: Vec<&str> = out.stderr.lines().filter(|l| l.starts_with("error:")).collect();
-    assert_eq!(errors.len(), 1, "exactly one error: line\n{}", out.stderr);
+    assert_eq!(errors.len(), 1, "exactly one error: line\n--- stdout ---\n{}\n--- stderr ---\n{}", out.stdout, out.stderr);
     for w in words {
         assert!(errors[0].contains(w), "{w:?} missing from {:?}", errors[0]);
     }

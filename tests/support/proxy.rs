@@ -84,9 +84,9 @@ impl Proxy {
             .worker_threads(1)
             .enable_all()
             .build()
-            .expect("a runtime for the proxy");
-        let std_listener = std::net::TcpListener::bind(("127.0.0.1", 0)).expect("bind the proxy port");
-        let port = std_listener.local_addr().expect("proxy address").port();
+            .unwrap_or_else(|e| panic!("a runtime for the proxy: {e}"));
+        let std_listener = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap_or_else(|e| panic!("bind the proxy port: {e}"));
+        let port = std_listener.local_addr().unwrap_or_else(|e| panic!("proxy address: {e}")).port();
         let shared = Arc::new(Shared {
             target,
             cut: Mutex::new(CancellationToken::new()),
@@ -180,13 +180,13 @@ impl Proxy {
     }
 
     fn listen(&mut self, std_listener: std::net::TcpListener) {
-        std_listener.set_nonblocking(true).expect("non-blocking listener");
+        std_listener.set_nonblocking(true).unwrap_or_else(|e| panic!("non-blocking listener: {e}"));
         let shared = self.shared.clone();
         let listening = CancellationToken::new();
         *Shared::lock(&shared.listening) = listening.clone();
-        let rt = self.rt.as_ref().expect("the proxy runtime");
+        let rt = self.rt.as_ref().unwrap_or_else(|| panic!("the proxy runtime is gone"));
         self.accept = Some(rt.spawn(async move {
-            let listener = TcpListener::from_std(std_listener).expect("a tokio listener");
+            let listener = TcpListener::from_std(std_listener).unwrap_or_else(|e| panic!("a tokio listener: {e}"));
             loop {
                 let client = tokio::select! {
                     _ = listening.cancelled() => return,
