@@ -15,6 +15,7 @@ mod fixtures;
 
 mod outage {
     mod common;
+    mod documents;
     mod mongo;
     mod s3;
 }
