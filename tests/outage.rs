@@ -18,4 +18,5 @@ mod outage {
     mod documents;
     mod mongo;
     mod s3;
+    mod settings;
 }
