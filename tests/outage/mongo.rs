@@ -87,7 +87,9 @@ async fn mongodb_going_away_mid_backfill_fails_clearly_and_a_rerun_leaves_the_da
     );
 
     // The lease could not be released either: the rerun starts once it expires.
+    let back = std::time::Instant::now();
     run_once_the_lease_expires(&cli, Duration::from_secs(20)).success();
+    eprintln!("MongoDB gone mid-run: the rerun completed {:?} after MongoDB was back", back.elapsed());
     let runs = history(&b.db, Some("HourlyDataChange"));
     let got: Vec<_> = runs.iter().map(|e| (e.window_start.as_str(), e.status.as_str())).collect();
     assert_eq!(
@@ -121,7 +123,9 @@ async fn mongodb_gone_longer_than_the_lease_ttl_stops_the_run_saying_the_lease_c
     assert_eq!(runs.iter().map(|e| e.status.as_str()).collect::<Vec<_>>(), vec!["running"]);
     // The lease was not released (MongoDB was gone): the next run starts once it expires.
     let rerun = b.cli().args(["run", "--process", "HourlyDataChange", "--at", "2026-01-15T17:00:00Z"]);
+    let back = std::time::Instant::now();
     run_once_the_lease_expires(&rerun, Duration::from_secs(10)).success();
+    eprintln!("MongoDB gone past the lease TTL: the rerun completed {:?} after MongoDB was back", back.elapsed());
     let runs = history(&b.db, Some("HourlyDataChange"));
     let got: Vec<_> = runs.iter().map(|e| (e.status.as_str(), e.attempts)).collect();
     assert_eq!(got, vec![("succeeded", 2)]);

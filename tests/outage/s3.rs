@@ -38,7 +38,9 @@ async fn s3_gone_mid_upload_fails_the_window_leaves_no_partial_object_and_the_ne
     assert!(left_open <= 1, "at most the one upload the outage interrupted is open: {left_open}");
 
     proxy.come_back();
-    cli.run().success();
+    let (out, recovered) = timed(&cli);
+    out.success();
+    eprintln!("S3 gone mid-upload: the rerun completed in {recovered:?} once S3 was back");
     assert_eq!(s3.open_uploads().await, 0, "the rerun aborted the upload left open");
     let runs = history(&db, Some("FileGeneration"));
     let got: Vec<_> = runs.iter().map(|e| (e.window_start.as_str(), e.status.as_str(), e.attempts)).collect();
