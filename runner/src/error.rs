@@ -57,6 +57,14 @@ pub enum AppError {
 
     #[error("{0}")]
     Job(#[from] JobError),
+
+    /// A window's job failed; the run stopped there (exit 1).
+    #[error("{process} {window} failed: {error}{}", unrecorded(.recorded))]
+    WindowFailed { process: String, window: String, error: String, recorded: bool },
+}
+
+fn unrecorded(recorded: &bool) -> &'static str {
+    if *recorded { "" } else { " (the ledger could not be updated; it says running until the window is run again)" }
 }
 
 impl AppError {
@@ -68,7 +76,11 @@ impl AppError {
         match self {
             AppError::Usage(_) => code::USAGE,
             AppError::UnknownProcess(_) | AppError::NoProcess | AppError::Config { .. } => code::CONFIG,
-            AppError::Startup(_) | AppError::MongoUnreachable { .. } | AppError::Mongo { .. } | AppError::Job(_) => code::FAILED,
+            AppError::Startup(_)
+            | AppError::MongoUnreachable { .. }
+            | AppError::Mongo { .. }
+            | AppError::Job(_)
+            | AppError::WindowFailed { .. } => code::FAILED,
             AppError::LeaseHeld { .. } => code::LEASE_HELD,
             AppError::Infra(e) => e.exit_code(),
         }
@@ -85,6 +97,9 @@ impl AppError {
             AppError::LeaseHeld { .. } => Some(
                 "wait for the other run to finish; a holder that died frees the lease when it expires (LEASE_TTL)".into(),
             ),
+            AppError::WindowFailed { process, .. } => Some(format!(
+                "`intervalprocessing history --process {process}` shows the ledger; the next scheduled run retries the window (catch-up)"
+            )),
             AppError::Infra(e) => e.hint(),
             _ => None,
         }

@@ -10,7 +10,26 @@ use tokio_util::sync::CancellationToken;
 pub enum StopReason {
     Signal(i32),
     Deadline(Duration),
-    LeaseLost,
+    LeaseLost(LeaseLoss),
+}
+
+/// How a run came to no longer hold its process lease.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeaseLoss {
+    /// It expired and another run took it over.
+    TakenOver,
+    /// It could not be renewed before it expired (MongoDB did not answer): another run may take
+    /// it over at any moment, so this one must stop.
+    NotRenewed,
+}
+
+impl std::fmt::Display for LeaseLoss {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            LeaseLoss::TakenOver => "lost the process lease to another run",
+            LeaseLoss::NotRenewed => "could not renew the process lease before it expired (MongoDB did not answer), so the run stopped",
+        })
+    }
 }
 
 /// A cancellation token that remembers the first reason it fired for.
@@ -81,7 +100,7 @@ mod tests {
     async fn the_first_reason_wins() {
         let s = Stop::new();
         s.fire(StopReason::Signal(15));
-        s.fire(StopReason::LeaseLost);
+        s.fire(StopReason::LeaseLost(LeaseLoss::TakenOver));
         assert_eq!(s.reason(), Some(StopReason::Signal(15)));
         assert!(s.token().is_cancelled());
     }

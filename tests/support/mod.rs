@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod moto;
 pub mod mongo;
+pub mod proxy;
 
 #[allow(unused_imports)]
 pub use cli::{Cli, Output};
@@ -13,6 +14,8 @@ pub use cli::{Cli, Output};
 pub use mongo::TestDb;
 #[allow(unused_imports)]
 pub use moto::Moto;
+#[allow(unused_imports)]
+pub use proxy::Proxy;
 
 /// A name unique to this test process and call, usable as a database or bucket name.
 pub fn unique_name(prefix: &str) -> String {

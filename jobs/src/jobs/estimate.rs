@@ -9,7 +9,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use futures::TryStreamExt;
 use mongodb::bson::{Bson, Document, doc};
 
-use super::usage::as_f64;
+use super::usage::{as_f64, count_malformed};
 use crate::collections::{METERS, READINGS, valid_and};
 use crate::context::JobContext;
 use crate::error::JobError;
@@ -27,7 +27,10 @@ const BATCH: usize = 1000;
 impl Job for EstimateMissingReadings {
     async fn run(&self, ctx: &JobContext, window: &Window) -> Result<JobReport, JobError> {
         let (meters, malformed_meters) = active_meters(ctx).await?;
-        let mut report = JobReport { malformed: malformed_meters, ..JobReport::default() };
+        // A malformed reading still takes its meter's interval (no estimate can replace it), so
+        // it is skipped and counted like in every other job.
+        let malformed_readings = count_malformed(ctx, window).await?;
+        let mut report = JobReport { malformed: malformed_meters + malformed_readings, ..JobReport::default() };
         let mut t = window.start;
         while t < window.end {
             ctx.checkpoint()?;

@@ -16,7 +16,7 @@ use mongodb::{Collection, Database};
 use tokio_util::sync::CancellationToken;
 
 use crate::error::AppError;
-use crate::stop::{Stop, StopReason};
+use crate::stop::{LeaseLoss, Stop, StopReason};
 
 pub const LEASES: &str = "leases";
 
@@ -124,7 +124,7 @@ impl Lease {
                     Ok(true) => last_ok = tokio::time::Instant::now(),
                     Ok(false) => {
                         tracing::error!("the process lease was taken over by another run");
-                        stop.fire(StopReason::LeaseLost);
+                        stop.fire(StopReason::LeaseLost(LeaseLoss::TakenOver));
                         return;
                     }
                     Err(e) if last_ok.elapsed() + every < lease.ttl => {
@@ -132,7 +132,7 @@ impl Lease {
                     }
                     Err(e) => {
                         tracing::error!(error = %e, "could not renew the process lease before it expired");
-                        stop.fire(StopReason::LeaseLost);
+                        stop.fire(StopReason::LeaseLost(LeaseLoss::NotRenewed));
                         return;
                     }
                 }

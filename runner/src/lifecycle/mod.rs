@@ -37,7 +37,7 @@ pub fn stop_code(reason: StopReason) -> i32 {
     match reason {
         StopReason::Signal(n) => code::SIGNAL_BASE + n,
         StopReason::Deadline(_) => code::DEADLINE,
-        StopReason::LeaseLost => code::FAILED,
+        StopReason::LeaseLost(_) => code::FAILED,
     }
 }
 
@@ -50,9 +50,14 @@ pub async fn run(cfg: &Config, req: RunRequest, stop: Stop) -> Result<i32, AppEr
 async fn run_in_span(cfg: &Config, req: RunRequest, stop: Stop, run_id: String, span: tracing::Span) -> Result<i32, AppError> {
     let p = req.process;
     let windowing = Windowing::new(p.cadence(), cfg.tz);
-    if req.dry_run && !req.selection.needs_ledger() {
-        let ws = plan::windows(req.selection, &windowing, p, cfg.catch_up_limit, None).await?;
-        progress::print_plan(p, &ws, cfg.tz);
+    // Windows that do not depend on the ledger (--at, --from/--to) are decided before anything is
+    // touched, so a range too large to run is refused without connecting or taking the lease.
+    let planned = match req.selection.needs_ledger() {
+        true => None,
+        false => Some(plan::windows(req.selection, &windowing, p, cfg.catch_up_limit, None).await?),
+    };
+    if let (true, Some(ws)) = (req.dry_run, &planned) {
+        progress::print_plan(p, ws, cfg.tz);
         return Ok(code::SUCCESS);
     }
 
@@ -82,7 +87,10 @@ async fn run_in_span(cfg: &Config, req: RunRequest, stop: Stop, run_id: String, 
     stop.fire_after(timeout);
 
     let result = async {
-        let ws = plan::windows(req.selection, &windowing, p, cfg.catch_up_limit, Some(&ledger)).await?;
+        let ws = match planned {
+            Some(ws) => ws,
+            None => plan::windows(req.selection, &windowing, p, cfg.catch_up_limit, Some(&ledger)).await?,
+        };
         if ws.is_empty() {
             say!("{p}: no whole window to process in the given range");
             return Ok(code::SUCCESS);

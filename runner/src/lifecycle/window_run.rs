@@ -32,7 +32,7 @@ pub async fn run_windows(
     let bar = WindowProgress::new(windows.len());
     for (i, w) in windows.iter().enumerate() {
         if let Some(reason) = stop.reason() {
-            record_skipped(ledger, p, &windows[i..], who, reason).await;
+            record_skipped(ledger, p, &windows[i..], who, &format!("not started: the run stopped first ({reason:?})")).await;
             return Ok(stop_code(reason));
         }
         span.record("window", w.to_string());
@@ -48,11 +48,17 @@ pub async fn run_windows(
         let report = outcome.as_ref().ok();
         let o = Outcome { status, started, report, error: error.as_deref() };
         let record = retry(RetryPolicy::default(), "ledger finish", &never, mongo_is_transient, || ledger.finish(p, w, who, &o));
-        match tokio::time::timeout(RECORD_LIMIT, record).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::error!(error = %e, %status, "could not record the window's outcome in the ledger"),
-            Err(_) => tracing::error!(%status, "recording the window's outcome in the ledger timed out"),
-        }
+        let recorded = match tokio::time::timeout(RECORD_LIMIT, record).await {
+            Ok(Ok(())) => true,
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, %status, "could not record the window's outcome in the ledger");
+                false
+            }
+            Err(_) => {
+                tracing::error!(%status, "recording the window's outcome in the ledger timed out");
+                false
+            }
+        };
         let elapsed = (Utc::now() - started).to_std().unwrap_or_default();
         match &outcome {
             Ok(r) => tracing::info!(read = r.read, written = r.written, deleted = r.deleted, malformed = r.malformed,
@@ -60,19 +66,35 @@ pub async fn run_windows(
             Err(e) => tracing::error!(%status, error = %e, elapsed_ms = elapsed.as_millis() as u64, "window did not succeed"),
         }
         bar.finished_window(|| progress::print_outcome(p, w, ctx.tz, status, report, error.as_deref(), elapsed));
-        if exit != code::SUCCESS {
-            return Ok(exit);
+        if exit == code::SUCCESS {
+            continue;
         }
+        // The run stops here. The windows it will not start are marked, unless the ledger is
+        // unreachable (catch-up does not need the marks, only the missing successes).
+        if recorded {
+            record_skipped(ledger, p, &windows[i + 1..], who, &format!("not started: the window before it ended {status}")).await;
+        }
+        return match status {
+            Status::Failed => Err(AppError::WindowFailed {
+                process: p.to_string(),
+                window: w.to_string(),
+                error: error.unwrap_or_default(),
+                recorded,
+            }),
+            _ => Ok(exit),
+        };
     }
     Ok(code::SUCCESS)
 }
 
 /// Marks the windows a stopping run will not start, so `history` shows them; bounded in time.
-async fn record_skipped(ledger: &Ledger, p: Process, rest: &[Window], who: &Runner, reason: StopReason) {
-    let why = format!("not started: the run stopped first ({reason:?})");
+async fn record_skipped(ledger: &Ledger, p: Process, rest: &[Window], who: &Runner, why: &str) {
+    if rest.is_empty() {
+        return;
+    }
     let all = async {
         for w in rest {
-            ledger.skipped(p, w, who, &why).await?;
+            ledger.skipped(p, w, who, why).await?;
         }
         Ok::<_, mongodb::error::Error>(())
     };
@@ -112,9 +134,7 @@ fn classify(outcome: &Result<JobReport, JobError>, stop: Option<StopReason>) -> 
             stop_code(reason),
             Some(format!("deadline of {} passed: {e}", humantime::format_duration(limit))),
         ),
-        (Err(e), Some(reason @ StopReason::LeaseLost)) => {
-            (Status::Failed, stop_code(reason), Some(format!("lost the process lease to another run: {e}")))
-        }
+        (Err(e), Some(reason @ StopReason::LeaseLost(loss))) => (Status::Failed, stop_code(reason), Some(format!("{loss}: {e}"))),
         (Err(e), None) => (Status::Failed, code::FAILED, Some(e.to_string())),
     }
 }
@@ -133,6 +153,9 @@ mod tests {
         assert_eq!(classify(&cancelled, Some(StopReason::Signal(2))).1, 130);
         assert_eq!(classify(&cancelled, Some(StopReason::Deadline(Duration::from_secs(1)))).0, Status::TimedOut);
         assert_eq!(classify(&cancelled, Some(StopReason::Deadline(Duration::from_secs(1)))).1, 5);
+        let unrenewed = classify(&cancelled, Some(StopReason::LeaseLost(crate::stop::LeaseLoss::NotRenewed)));
+        assert_eq!((unrenewed.0, unrenewed.1), (Status::Failed, 1));
+        assert!(unrenewed.2.is_some_and(|e| e.contains("could not renew") && !e.contains("another run")));
         let failed: Result<JobReport, JobError> = Err(JobError::InvalidInput("x".into()));
         assert_eq!(classify(&failed, None), (Status::Failed, 1, Some("x".into())));
     }
