@@ -86,7 +86,19 @@ pub async fn store(cfg: &Config, cancel: CancellationToken) -> ObjectStore {
     match &cfg.output_url {
         OutputUrl::File { root } => ObjectStore::File(FileStore::new(root.clone())),
         OutputUrl::S3 { bucket, prefix } => {
-            let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+            // An endpoint that accepts connections but never answers fails the attempt instead of
+            // hanging until the run's deadline. Retrying is ours alone (classified, logged, cut
+            // short by a stop): two layers would multiply into minutes.
+            let timeouts = aws_config::timeout::TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(10))
+                .read_timeout(Duration::from_secs(30))
+                .operation_attempt_timeout(Duration::from_secs(120))
+                .build();
+            let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+                .timeout_config(timeouts)
+                .retry_config(aws_config::retry::RetryConfig::disabled())
+                .load()
+                .await;
             let path_style = std::env::var_os("AWS_ENDPOINT_URL").is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
             let conf = aws_sdk_s3::config::Builder::from(&sdk).force_path_style(path_style).build();
             let client = aws_sdk_s3::Client::from_conf(conf);
