@@ -15,6 +15,7 @@ mod runtime {
     mod dst;
     mod files;
     mod fixtures;
+    mod history;
     mod idempotency;
     mod jobs;
     mod lease;

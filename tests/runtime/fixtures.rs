@@ -260,6 +260,8 @@ pub struct Entry {
     pub malformed: Option<i64>,
     pub output: Option<String>,
     pub run_id: Option<String>,
+    #[serde(default)]
+    pub abandoned: bool,
 }
 
 impl Entry {

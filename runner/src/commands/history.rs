@@ -10,6 +10,7 @@ use crate::cli::HistoryArgs;
 use crate::config::Config;
 use crate::connect;
 use crate::error::AppError;
+use crate::lifecycle::lease::Lease;
 use crate::lifecycle::ledger::Ledger;
 
 /// One ledger entry as printed (`--json` prints an array of these).
@@ -32,6 +33,9 @@ pub struct Entry {
     pub run_id: Option<String>,
     pub task_arn: Option<String>,
     pub host: Option<String>,
+    /// `running`, but its run no longer holds the process lease: it died (or lost MongoDB) before
+    /// it could record an outcome. The next run of the window overwrites the entry.
+    pub abandoned: bool,
 }
 
 fn time(d: &Document, k: &str) -> Option<String> {
@@ -70,6 +74,7 @@ impl Entry {
             run_id: text(d, "runId"),
             task_arn: text(d, "taskArn"),
             host: text(d, "host"),
+            abandoned: false,
         }
     }
 }
@@ -78,7 +83,13 @@ pub async fn run(args: HistoryArgs, cfg: &Config) -> Result<i32, AppError> {
     let process = args.process.as_deref().map(str::parse::<Process>).transpose()?;
     let db = connect::mongo(cfg).await?;
     let docs = Ledger::new(&db).recent(process, args.limit).await.map_err(AppError::mongo("reading the ledger"))?;
-    let entries: Vec<Entry> = docs.iter().map(Entry::from_doc).collect();
+    let mut entries: Vec<Entry> = docs.iter().map(Entry::from_doc).collect();
+    if entries.iter().any(|e| e.status == "running") {
+        let live = Lease::live_holders(&db).await.map_err(AppError::mongo("reading the process leases"))?;
+        for e in entries.iter_mut().filter(|e| e.status == "running") {
+            e.abandoned = e.run_id.as_ref().is_none_or(|id| !live.contains(id));
+        }
+    }
     if args.json {
         let json = serde_json::to_string_pretty(&entries).map_err(|e| AppError::Startup(format!("JSON: {e}")))?;
         say!("{json}");
@@ -92,12 +103,15 @@ pub async fn run(args: HistoryArgs, cfg: &Config) -> Result<i32, AppError> {
     for e in &entries {
         let secs = e.duration_ms.map_or("-".to_owned(), |ms| format!("{:.1}", ms as f64 / 1000.0));
         let written = e.written.map_or("-".to_owned(), |w| w.to_string());
-        let detail = e.error.clone().or_else(|| e.output.clone()).unwrap_or_default();
+        let detail = match e.abandoned {
+            true => "abandoned: its run died before recording an outcome; the next run redoes the window".to_owned(),
+            false => e.error.clone().or_else(|| e.output.clone()).unwrap_or_default(),
+        };
         say!(
             "{:<24} {:<21} {:<11} {:>3} {:>9} {:>9}  {}",
             e.process,
             e.window_start.as_deref().unwrap_or("-"),
-            e.status,
+            if e.abandoned { "abandoned" } else { &e.status },
             e.attempts,
             secs,
             written,

@@ -90,6 +90,18 @@ impl Lease {
         Ok(Err(Held { holder, until }))
     }
 
+    /// The run ids that hold a live (unexpired) lease now, over all processes.
+    pub async fn live_holders(db: &Database) -> mongodb::error::Result<std::collections::HashSet<String>> {
+        use futures::TryStreamExt;
+        let docs: Vec<Document> = db
+            .collection::<Document>(LEASES)
+            .find(doc! { "expiresAt": { "$gt": Utc::now() } })
+            .await?
+            .try_collect()
+            .await?;
+        Ok(docs.iter().filter_map(|d| d.get_str("holder").ok().map(str::to_owned)).collect())
+    }
+
     /// Extends the lease; `Ok(false)` when it is no longer ours (it expired and was taken over).
     pub async fn renew(&self) -> mongodb::error::Result<bool> {
         let r = self
