@@ -4,8 +4,10 @@
 #![allow(dead_code)]
 
 pub mod cli;
+pub mod faults;
 pub mod moto;
 pub mod mongo;
+pub mod spawned;
 
 #[allow(unused_imports)]
 pub use cli::{Cli, Output};
@@ -13,6 +15,8 @@ pub use cli::{Cli, Output};
 pub use mongo::TestDb;
 #[allow(unused_imports)]
 pub use moto::Moto;
+#[allow(unused_imports)]
+pub use spawned::{Signal, Spawned, poll};
 
 /// A name unique to this test process and call, usable as a database or bucket name.
 pub fn unique_name(prefix: &str) -> String {
