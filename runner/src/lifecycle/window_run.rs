@@ -32,7 +32,7 @@ pub async fn run_windows(
     let bar = WindowProgress::new(windows.len());
     for (i, w) in windows.iter().enumerate() {
         if let Some(reason) = stop.reason() {
-            record_skipped(ledger, p, &windows[i..], who, reason).await;
+            record_skipped(ledger, p, &windows[i..], who, &format!("not started: the run stopped first ({reason:?})")).await;
             return Ok(stop_code(reason));
         }
         span.record("window", w.to_string());
@@ -61,6 +61,7 @@ pub async fn run_windows(
         }
         bar.finished_window(|| progress::print_outcome(p, w, ctx.tz, status, report, error.as_deref(), elapsed));
         if exit != code::SUCCESS {
+            record_skipped(ledger, p, &windows[i + 1..], who, &format!("not started: the window before it ended {status}")).await;
             return Ok(exit);
         }
     }
@@ -68,11 +69,13 @@ pub async fn run_windows(
 }
 
 /// Marks the windows a stopping run will not start, so `history` shows them; bounded in time.
-async fn record_skipped(ledger: &Ledger, p: Process, rest: &[Window], who: &Runner, reason: StopReason) {
-    let why = format!("not started: the run stopped first ({reason:?})");
+async fn record_skipped(ledger: &Ledger, p: Process, rest: &[Window], who: &Runner, why: &str) {
+    if rest.is_empty() {
+        return;
+    }
     let all = async {
         for w in rest {
-            ledger.skipped(p, w, who, &why).await?;
+            ledger.skipped(p, w, who, why).await?;
         }
         Ok::<_, mongodb::error::Error>(())
     };
