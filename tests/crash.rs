@@ -19,4 +19,5 @@ mod crash {
     mod kill9;
     mod output;
     mod scenario;
+    mod signals;
 }
