@@ -16,8 +16,10 @@ mod support;
 mod fixtures;
 
 mod crash {
+    mod deadline;
     mod kill9;
     mod output;
+    mod overlap;
     mod scenario;
     mod signals;
 }

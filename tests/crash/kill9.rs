@@ -127,7 +127,7 @@ async fn kill_9_at_random_points_of_file_generation_leaves_no_partial_file_and_a
     let dirs = tempfile::tempdir().expect("temp dir");
     let root = dirs.path().canonicalize().expect("canonical temp dir");
     // Even trials write to S3 (moto), odd ones to a local directory: the same keys and bytes.
-    let output = |i: u32| if i % 2 == 0 { Output::s3(&s3, &format!("trial-{i}")) } else { Output::dir(&root, &format!("trial-{i}")) };
+    let output = |i: u32| if i.is_multiple_of(2) { Output::s3(&s3, &format!("trial-{i}")) } else { Output::dir(&root, &format!("trial-{i}")) };
     kill_trials(scenario::file_generation(), "kill9_file_generation", Output::s3(&s3, "clean"), output).await;
     assert_eq!(s3.open_uploads().await, 0, "no multipart upload left open in the bucket");
 }

@@ -23,6 +23,9 @@ const DATA_SEED: &str = "11";
 pub enum Dataset {
     /// 1200 meters over [`DAY`] (~112k readings): one daily window is a second or more of work.
     Day,
+    /// 600 meters over [`DAY`]: FileGeneration takes about half a second, still far beyond a
+    /// 400 ms deadline and long enough to signal it mid-upload.
+    HalfDay,
     /// [`Dataset::Day`] plus 60 meters on the day before, which retention (1 day) removes.
     DayAndOld,
     /// 250 meters over [`DAY`] (~23k readings), for the short cadences run as a backfill of
@@ -124,6 +127,7 @@ impl Scenario {
                 s.spawn(|| match self.dataset {
                     Dataset::Small => seed_cmd(db, "250", DAY),
                     Dataset::Day => seed_cmd(db, "1200", DAY),
+                    Dataset::HalfDay => seed_cmd(db, "600", DAY),
                     Dataset::DayAndOld => {
                         seed_cmd(db, "1200", DAY);
                         seed_cmd(db, "60", "2026-01-14");

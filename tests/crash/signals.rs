@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use mongodb::bson::{Document, doc};
 
 use super::output::Output;
-use super::scenario::{self, Scenario};
+use super::scenario::{self, Dataset, Scenario};
 use crate::fixtures::{S3, count_docs, history};
 use crate::support::{Signal, Spawned, TestDb, poll};
 
@@ -36,7 +36,7 @@ async fn ledger(db: &TestDb) -> Vec<Document> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_mid_upload_exits_143_within_the_grace_period_aborts_the_upload_and_releases_the_lease() {
-    let s = scenario::file_generation();
+    let s = Scenario { dataset: Dataset::HalfDay, ..scenario::file_generation() };
     let (db, s3) = (TestDb::new().await, S3::start().await);
     s.seed(&[&db]);
     let out = Output::s3(&s3, "out");
