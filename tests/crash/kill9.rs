@@ -151,3 +151,24 @@ async fn kill_9_at_random_points_of_a_half_hourly_backfill_then_a_rerun_equals_a
 async fn kill_9_at_random_points_of_a_quarter_hourly_backfill_then_a_rerun_equals_a_clean_run() {
     kill_trials(scenario::quarter_hourly(), "kill9_quarter_hourly", Output::None, |_| Output::None).await;
 }
+
+/// A kill can land while the manifest is written: with file:// output that leaves its hidden
+/// temporary file (S3's single PUT leaves nothing). The next run must remove it like the CSV's.
+/// The state is planted (the write is too short for a random kill to hit reliably).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_temporary_files_of_a_run_killed_while_writing_the_manifest_are_removed_by_the_next_run() {
+    let s = scenario::Scenario { dataset: scenario::Dataset::Small, ..scenario::file_generation() };
+    let db = TestDb::new().await;
+    s.seed(&[&db]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = Output::dir(&dir.path().canonicalize().expect("canonical temp dir"), "out");
+    let Output::Dir(root) = &out else { unreachable!() };
+    let day = root.join("daily-usage");
+    std::fs::create_dir_all(&day).expect("create the output dir");
+    for left in [format!(".{}.csv.00000000000000aa.partial", scenario::DAY), format!(".{}.manifest.json.00000000000000bb.partial", scenario::DAY)] {
+        std::fs::write(day.join(left), b"{\"rows\": 1").expect("plant a temporary file");
+    }
+    s.cli(&db, &out).run().success();
+    assert_eq!(out.unfinished().await, Vec::<String>::new(), "temporary files left behind");
+    assert_eq!(out.objects().await.len(), 2, "the CSV and its manifest");
+}
