@@ -93,10 +93,10 @@ pub fn half_hourly() -> Scenario {
 pub fn quarter_hourly() -> Scenario {
     Scenario {
         process: "QuarterHourlyDataChange",
-        args: &["--from", "2026-01-15T00:00:00Z", "--to", "2026-01-15T16:00:00Z"],
+        args: &["--from", "2026-01-15T00:00:00Z", "--to", "2026-01-16T00:00:00Z"],
         env: &[],
         dataset: Dataset::Small,
-        windows: 64,
+        windows: 96,
         compared: &[("readings", "meterId", "intervalStart")],
     }
 }
