@@ -4,9 +4,11 @@
 #![allow(dead_code)]
 
 pub mod cli;
+pub mod faults;
 pub mod moto;
 pub mod mongo;
 pub mod proxy;
+pub mod spawned;
 
 #[allow(unused_imports)]
 pub use cli::{Cli, Output};
@@ -16,6 +18,8 @@ pub use mongo::TestDb;
 pub use moto::Moto;
 #[allow(unused_imports)]
 pub use proxy::Proxy;
+#[allow(unused_imports)]
+pub use spawned::{Signal, Spawned, poll};
 
 /// A name unique to this test process and call, usable as a database or bucket name.
 pub fn unique_name(prefix: &str) -> String {

@@ -45,9 +45,12 @@ impl Job for FileGeneration {
         let csv_key = key(&format!("{date}.csv"))?;
         let manifest_key = key(&format!("{date}.manifest.json"))?;
 
-        let stale = store.abort_stale(&csv_key).await?;
-        if stale > 0 {
-            tracing::warn!(stale, key = %csv_key, "aborted unfinished uploads left by an earlier run");
+        // A run killed while writing either file leaves its unfinished upload behind.
+        for k in [&csv_key, &manifest_key] {
+            let stale = store.abort_stale(k).await?;
+            if stale > 0 {
+                tracing::warn!(stale, key = %k, "aborted unfinished uploads left by an earlier run");
+            }
         }
         let malformed = count_malformed(ctx, window).await?;
 
