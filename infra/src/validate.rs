@@ -5,6 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use chrono_tz::Tz;
+use intervalprocessing_jobs::process::SHUTDOWN_BOOKKEEPING;
 use intervalprocessing_jobs::{Cadence, Process};
 
 use crate::config::{Deployment, ProcessConfig};
@@ -152,7 +153,7 @@ pub fn validate(d: &Deployment) -> Result<Settings, Vec<Problem>> {
             tz,
             bucket,
             prefix,
-            shutdown_grace_seconds: if d.stop_timeout_seconds > 20 { d.stop_timeout_seconds - 10 } else { d.stop_timeout_seconds / 2 },
+            shutdown_grace_seconds: shutdown_grace(d.stop_timeout_seconds),
             processes,
         }),
         _ => Err(p),
@@ -260,3 +261,11 @@ fn parse_s3_url(url: &str) -> Result<(String, String), String> {
 
 #[cfg(test)]
 mod tests;
+
+/// `SHUTDOWN_GRACE` for a container `stopTimeout`: the runtime needs [`SHUTDOWN_BOOKKEEPING`] after
+/// the grace (ledger, lease), plus 5 s of slack, before ECS sends SIGKILL. A stop timeout too short
+/// for that keeps a quarter of it for the job (at least 1 s) and the rest for the bookkeeping.
+pub fn shutdown_grace(stop_timeout_seconds: i32) -> i32 {
+    let reserve = i32::try_from(SHUTDOWN_BOOKKEEPING.as_secs()).unwrap_or(15) + 5;
+    if stop_timeout_seconds >= 2 * reserve { stop_timeout_seconds - reserve } else { (stop_timeout_seconds / 4).max(1) }
+}

@@ -9,6 +9,12 @@ use std::time::Duration;
 
 use crate::window::Cadence;
 
+/// How long the runner may still need after `SHUTDOWN_GRACE` has run out: to record the stopped
+/// window (and the windows it will not start) in the ledger, then release the lease. A deployment
+/// must leave at least this much between `SHUTDOWN_GRACE` and the container's `stopTimeout`, or the
+/// task can be SIGKILLed mid-bookkeeping (the ledger then says running, the lease expires on its own).
+pub const SHUTDOWN_BOOKKEEPING: Duration = Duration::from_secs(15);
+
 /// One of the batch processes this binary can run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Process {

@@ -70,7 +70,8 @@ async fn apply_from_nothing_creates_every_resource_as_configured() {
         assert_eq!(env.get("OUTPUT_URL"), Some(&format!("s3://{BUCKET}/GeneratedFiles/").as_str()));
         assert_eq!(env.get("MONGODB_DATABASE"), Some(&"ipdb"));
         assert_eq!(env.get("LOG_FORMAT"), Some(&"json"));
-        assert_eq!(env.get("SHUTDOWN_GRACE"), Some(&"1m 20s"));
+        // stopTimeout 90 s less the 20 s the runtime needs after the grace to record and release.
+        assert_eq!(env.get("SHUTDOWN_GRACE"), Some(&"1m 10s"));
         assert!(env.contains_key("RUN_TIMEOUT"));
         assert!(!env.contains_key("MONGODB_URI"), "the URI must not be plain environment");
         assert_eq!(c.secrets().iter().map(|s| (s.name(), s.value_from())).collect::<Vec<_>>(), [("MONGODB_URI", SECRET)]);

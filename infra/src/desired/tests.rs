@@ -41,7 +41,7 @@ fn task_definition_carries_the_runtime_environment_and_the_secret() {
     assert_eq!(env["SCHEDULE_TIMEZONE"], "Europe/Berlin");
     assert_eq!(env["OUTPUT_URL"], "s3://intervalprocessing-example/GeneratedFiles/");
     assert_eq!(env["RUN_TIMEOUT"], "12m");
-    assert_eq!(env["SHUTDOWN_GRACE"], "1m 50s");
+    assert_eq!(env["SHUTDOWN_GRACE"], "1m 40s");
     assert_eq!(env["LOG_FORMAT"], "json");
     assert!(!env.contains_key("MONGODB_URI"), "the URI is a secret, never plain environment");
     assert!(td.container.secrets["MONGODB_URI"].starts_with("arn:aws:secretsmanager:"));
@@ -127,4 +127,15 @@ fn task_role_grants_exactly_the_s3_calls_file_generation_makes() {
             assert_eq!(resource, "arn:aws:s3:::intervalprocessing-example/GeneratedFiles/*");
         }
     }
+}
+
+#[test]
+fn shutdown_grace_leaves_the_runtime_its_bookkeeping_time_before_sigkill() {
+    use intervalprocessing_jobs::process::SHUTDOWN_BOOKKEEPING;
+    let bookkeeping = i32::try_from(SHUTDOWN_BOOKKEEPING.as_secs()).unwrap_or(i32::MAX);
+    for stop in [30, 40, 60, 120] {
+        let grace = crate::validate::shutdown_grace(stop);
+        assert!(grace >= 1 && grace + bookkeeping <= stop, "stopTimeout {stop}: grace {grace}");
+    }
+    assert_eq!(crate::validate::shutdown_grace(120), 100);
 }

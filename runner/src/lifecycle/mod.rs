@@ -22,6 +22,10 @@ use crate::error::{AppError, code};
 use crate::stop::{Stop, StopReason};
 use crate::{connect, progress};
 
+/// Releasing the lease gets this long; with [`window_run::RECORD_LIMIT`] it makes up
+/// [`intervalprocessing_jobs::process::SHUTDOWN_BOOKKEEPING`], the time the runner may need after `SHUTDOWN_GRACE`.
+const RELEASE_LIMIT: Duration = Duration::from_secs(5);
+
 /// What a person or the schedule asked for.
 #[derive(Debug, Clone)]
 pub struct RunRequest {
@@ -114,7 +118,7 @@ async fn run_in_span(cfg: &Config, req: RunRequest, stop: Stop, run_id: String, 
 
     done.cancel();
     let _ = heartbeat.await;
-    match tokio::time::timeout(Duration::from_secs(5), lease.release()).await {
+    match tokio::time::timeout(RELEASE_LIMIT, lease.release()).await {
         Ok(Ok(())) => tracing::info!("released the process lease"),
         Ok(Err(e)) => tracing::warn!(error = %e, "could not release the lease; it expires on its own"),
         Err(_) => tracing::warn!("releasing the lease timed out; it expires on its own"),
@@ -128,4 +132,15 @@ fn hostname() -> String {
         .or_else(|| std::fs::read_to_string("/etc/hostname").ok().map(|h| h.trim().to_owned()))
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "unknown".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use intervalprocessing_jobs::process::SHUTDOWN_BOOKKEEPING;
+
+    #[test]
+    fn bookkeeping_after_the_grace_fits_the_documented_budget() {
+        assert!(window_run::RECORD_LIMIT + RELEASE_LIMIT <= SHUTDOWN_BOOKKEEPING);
+    }
 }

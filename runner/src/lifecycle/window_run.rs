@@ -7,6 +7,7 @@ use std::time::Duration;
 use chrono::Utc;
 use intervalprocessing_jobs::retry::{mongo_is_transient, retry};
 use intervalprocessing_jobs::{JobContext, JobError, JobReport, Process, RetryPolicy, Window, run_job};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::ledger::{Ledger, Outcome, Runner, Status};
@@ -15,8 +16,10 @@ use crate::error::{AppError, code};
 use crate::progress::{self, WindowProgress};
 use crate::stop::{Stop, StopReason};
 
-/// The ledger's final write of a window gets this long, even when the run is stopping.
-const RECORD_LIMIT: Duration = Duration::from_secs(10);
+/// The ledger's final write of a window and the `skipped` marks of the windows after it get this
+/// long together, even when the run is stopping (part of
+/// [`intervalprocessing_jobs::process::SHUTDOWN_BOOKKEEPING`]).
+pub const RECORD_LIMIT: Duration = Duration::from_secs(10);
 
 #[allow(clippy::too_many_arguments)]
 pub async fn run_windows(
@@ -32,7 +35,8 @@ pub async fn run_windows(
     let bar = WindowProgress::new(windows.len());
     for (i, w) in windows.iter().enumerate() {
         if let Some(reason) = stop.reason() {
-            record_skipped(ledger, p, &windows[i..], who, &format!("not started: the run stopped first ({reason:?})")).await;
+            let why = format!("not started: the run stopped first ({reason:?})");
+            record_skipped(ledger, p, &windows[i..], who, &why, Instant::now() + RECORD_LIMIT).await;
             return Ok(stop_code(reason));
         }
         span.record("window", w.to_string());
@@ -48,7 +52,8 @@ pub async fn run_windows(
         let report = outcome.as_ref().ok();
         let o = Outcome { status, started, report, error: error.as_deref() };
         let record = retry(RetryPolicy::default(), "ledger finish", &never, mongo_is_transient, || ledger.finish(p, w, who, &o));
-        let recorded = match tokio::time::timeout(RECORD_LIMIT, record).await {
+        let record_by = Instant::now() + RECORD_LIMIT;
+        let recorded = match tokio::time::timeout_at(record_by, record).await {
             Ok(Ok(())) => true,
             Ok(Err(e)) => {
                 tracing::error!(error = %e, %status, "could not record the window's outcome in the ledger");
@@ -72,7 +77,8 @@ pub async fn run_windows(
         // The run stops here. The windows it will not start are marked, unless the ledger is
         // unreachable (catch-up does not need the marks, only the missing successes).
         if recorded {
-            record_skipped(ledger, p, &windows[i + 1..], who, &format!("not started: the window before it ended {status}")).await;
+            let why = format!("not started: the window before it ended {status}");
+            record_skipped(ledger, p, &windows[i + 1..], who, &why, record_by).await;
         }
         return match status {
             Status::Failed => Err(AppError::WindowFailed {
@@ -87,8 +93,8 @@ pub async fn run_windows(
     Ok(code::SUCCESS)
 }
 
-/// Marks the windows a stopping run will not start, so `history` shows them; bounded in time.
-async fn record_skipped(ledger: &Ledger, p: Process, rest: &[Window], who: &Runner, why: &str) {
+/// Marks the windows a stopping run will not start, so `history` shows them; gives up at `by`.
+async fn record_skipped(ledger: &Ledger, p: Process, rest: &[Window], who: &Runner, why: &str, by: Instant) {
     if rest.is_empty() {
         return;
     }
@@ -98,7 +104,7 @@ async fn record_skipped(ledger: &Ledger, p: Process, rest: &[Window], who: &Runn
         }
         Ok::<_, mongodb::error::Error>(())
     };
-    match tokio::time::timeout(RECORD_LIMIT, all).await {
+    match tokio::time::timeout_at(by, all).await {
         Ok(Ok(())) => tracing::warn!(windows = rest.len(), "recorded windows not started as skipped"),
         Ok(Err(e)) => tracing::error!(error = %e, "could not record the windows not started"),
         Err(_) => tracing::error!("recording the windows not started timed out"),
