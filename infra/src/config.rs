@@ -115,13 +115,9 @@ fn default_retry_attempts() -> i32 {
 impl Deployment {
     /// Reads and parses the file (syntax and types only; [`crate::validate`] checks the rules).
     pub fn load(path: &Path) -> Result<Deployment, InfraError> {
-        let text = std::fs::read_to_string(path).map_err(|e| InfraError::ConfigRead {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        })?;
-        toml::from_str(&text).map_err(|e| InfraError::ConfigRead {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        })
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| InfraError::ConfigRead { path: path.display().to_string(), reason: e.to_string() })?;
+        toml::from_str(&text)
+            .map_err(|e| InfraError::ConfigRead { path: path.display().to_string(), reason: e.to_string() })
     }
 }

@@ -142,11 +142,10 @@ fn parse_rate(inner: &str) -> Result<AwsSchedule, CronError> {
     let [value, unit] = parts.as_slice() else {
         return Err(CronError::new("rate", format!("expected rate(value unit), got rate({inner})")));
     };
-    let value: u32 = value
-        .parse()
-        .ok()
-        .filter(|v| *v >= 1)
-        .ok_or_else(|| CronError::new("rate", format!("the value must be a positive whole number, got {value:?}")))?;
+    let value: u32 =
+        value.parse().ok().filter(|v| *v >= 1).ok_or_else(|| {
+            CronError::new("rate", format!("the value must be a positive whole number, got {value:?}"))
+        })?;
     let (unit, singular) = match *unit {
         "minute" => (RateUnit::Minutes, true),
         "minutes" => (RateUnit::Minutes, false),
@@ -155,10 +154,7 @@ fn parse_rate(inner: &str) -> Result<AwsSchedule, CronError> {
         "day" => (RateUnit::Days, true),
         "days" => (RateUnit::Days, false),
         other => {
-            return Err(CronError::new(
-                "rate",
-                format!("unit must be minute(s), hour(s) or day(s), got {other:?}"),
-            ));
+            return Err(CronError::new("rate", format!("unit must be minute(s), hour(s) or day(s), got {other:?}")));
         }
     };
     if singular != (value == 1) {
@@ -210,7 +206,10 @@ impl Cron {
     }
 
     fn every_day(&self) -> bool {
-        self.day_of_month.is_every_day() && self.day_of_week.is_every_day() && self.months.len() == 12 && self.years.len() == (LAST_YEAR - 1969) as usize
+        self.day_of_month.is_every_day()
+            && self.day_of_week.is_every_day()
+            && self.months.len() == 12
+            && self.years.len() == (LAST_YEAR - 1969) as usize
     }
 
     fn min_period(&self) -> Duration {

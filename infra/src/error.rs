@@ -36,7 +36,10 @@ impl InfraError {
         match self {
             InfraError::ConfigRead { .. } | InfraError::Invalid { .. } | InfraError::Config(_) => 3,
             InfraError::NeedsApproval { .. } => 2,
-            InfraError::Aws { .. } | InfraError::Declined { .. } | InfraError::NotDeployed(_) | InfraError::Failed(_) => 1,
+            InfraError::Aws { .. }
+            | InfraError::Declined { .. }
+            | InfraError::NotDeployed(_)
+            | InfraError::Failed(_) => 1,
         }
     }
 

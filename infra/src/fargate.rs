@@ -19,11 +19,7 @@ pub fn check_size(cpu: i32, memory_mib: i32) -> Option<String> {
         }
     };
     let fits = (lo..=hi).contains(&memory_mib) && (memory_mib - lo) % step == 0;
-    (!fits).then(|| {
-        format!(
-            "cpu {cpu} takes memory {lo}-{hi} MiB in steps of {step} MiB, not {memory_mib}"
-        )
-    })
+    (!fits).then(|| format!("cpu {cpu} takes memory {lo}-{hi} MiB in steps of {step} MiB, not {memory_mib}"))
 }
 
 /// Why an ephemeral storage size is not allowed, or `None`.
@@ -37,10 +33,31 @@ mod tests {
 
     #[test]
     fn fargate_pairs() {
-        for (cpu, mem) in [(256, 512), (256, 2048), (512, 1024), (512, 4096), (1024, 3072), (2048, 16384), (4096, 30720), (8192, 16384), (8192, 20480), (16384, 32768), (16384, 122880)] {
+        for (cpu, mem) in [
+            (256, 512),
+            (256, 2048),
+            (512, 1024),
+            (512, 4096),
+            (1024, 3072),
+            (2048, 16384),
+            (4096, 30720),
+            (8192, 16384),
+            (8192, 20480),
+            (16384, 32768),
+            (16384, 122880),
+        ] {
             assert_eq!(check_size(cpu, mem), None, "{cpu}/{mem}");
         }
-        for (cpu, mem) in [(256, 4096), (256, 1536), (512, 512), (1024, 9216), (4096, 31744), (8192, 18432), (16384, 36864), (300, 1024)] {
+        for (cpu, mem) in [
+            (256, 4096),
+            (256, 1536),
+            (512, 512),
+            (1024, 9216),
+            (4096, 31744),
+            (8192, 18432),
+            (16384, 36864),
+            (300, 1024),
+        ] {
             assert!(check_size(cpu, mem).is_some(), "{cpu}/{mem}");
         }
         let msg = check_size(256, 4096).unwrap_or_default();

@@ -71,7 +71,14 @@ impl Plan {
         let changes = existing
             .into_iter()
             .rev()
-            .map(|r| Change { action: Action::Delete, kind: r.kind(), id: r.id(), desired: None, remote: Some(r), fields: Vec::new() })
+            .map(|r| Change {
+                action: Action::Delete,
+                kind: r.kind(),
+                id: r.id(),
+                desired: None,
+                remote: Some(r),
+                fields: Vec::new(),
+            })
             .collect();
         Plan { changes }
     }

@@ -126,8 +126,11 @@ pub fn resources(doc: &Value) -> Vec<(String, Vec<String>, String)> {
     let mut out = Vec::new();
     for s in statements {
         let effect = s.get("Effect").and_then(Value::as_str).unwrap_or_default().to_owned();
-        let acts: Vec<String> =
-            s.get("Action").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect()).unwrap_or_default();
+        let acts: Vec<String> = s
+            .get("Action")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+            .unwrap_or_default();
         if let Some(Value::Array(r)) = s.get("Resource") {
             out.extend(r.iter().filter_map(Value::as_str).map(|r| (effect.clone(), acts.clone(), r.to_owned())));
         }

@@ -90,14 +90,20 @@ pub fn validate(d: &Deployment) -> Result<Settings, Vec<Problem>> {
     }
     let tz = d.schedule_timezone.parse::<Tz>().ok();
     if tz.is_none() {
-        bad("schedule_timezone", format!("{:?} is not an IANA time zone name (like Europe/Berlin or UTC)", d.schedule_timezone));
+        bad(
+            "schedule_timezone",
+            format!("{:?} is not an IANA time zone name (like Europe/Berlin or UTC)", d.schedule_timezone),
+        );
     }
     check_ids(&mut bad, "subnets", &d.subnets, "subnet-", 16);
     check_ids(&mut bad, "security_groups", &d.security_groups, "sg-", 5);
     let secret_ok = d.mongodb_uri_secret.starts_with("arn:")
         && (d.mongodb_uri_secret.contains(":secretsmanager:") || d.mongodb_uri_secret.contains(":ssm:"));
     if !secret_ok {
-        bad("mongodb_uri_secret", format!("{:?} must be a Secrets Manager secret ARN or an SSM parameter ARN", d.mongodb_uri_secret));
+        bad(
+            "mongodb_uri_secret",
+            format!("{:?} must be a Secrets Manager secret ARN or an SSM parameter ARN", d.mongodb_uri_secret),
+        );
     }
     if d.mongodb_database.is_empty() || d.mongodb_database.contains(['/', '.', ' ', '$', '"', '\\']) {
         bad("mongodb_database", format!("{:?} is not a MongoDB database name", d.mongodb_database));
@@ -107,7 +113,10 @@ pub fn validate(d: &Deployment) -> Result<Settings, Vec<Problem>> {
         bad("output_url", rule.clone());
     }
     if !LOG_RETENTION_DAYS.contains(&d.log_retention_days) {
-        bad("log_retention_days", format!("{} is not a CloudWatch Logs retention; allowed: {LOG_RETENTION_DAYS:?}", d.log_retention_days));
+        bad(
+            "log_retention_days",
+            format!("{} is not a CloudWatch Logs retention; allowed: {LOG_RETENTION_DAYS:?}", d.log_retention_days),
+        );
     }
     if let Some(rule) = fargate::check_ephemeral_storage(d.ephemeral_storage_gib) {
         bad("ephemeral_storage_gib", rule);
@@ -128,7 +137,10 @@ pub fn validate(d: &Deployment) -> Result<Settings, Vec<Problem>> {
     }
     for name in d.process.keys() {
         if !Process::ALL.iter().any(|p| p.name() == name) {
-            bad(&format!("process.{name}"), format!("unknown process; valid processes are: {}", Process::valid_names()));
+            bad(
+                &format!("process.{name}"),
+                format!("unknown process; valid processes are: {}", Process::valid_names()),
+            );
         }
     }
     let mut processes = Vec::new();
@@ -165,7 +177,10 @@ fn check_ids(bad: &mut impl FnMut(&str, String), key: &str, ids: &[String], pref
         bad(key, format!("give 1-{max} ids"));
     }
     for id in ids {
-        if !id.starts_with(prefix) || id.len() <= prefix.len() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        if !id.starts_with(prefix)
+            || id.len() <= prefix.len()
+            || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
             bad(key, format!("{id:?} is not an id like {prefix}0123abcd"));
         }
     }
@@ -195,7 +210,14 @@ fn check_process(bad: &mut impl FnMut(&str, String), process: Process, c: &Proce
                 Cadence::Minutes(m) => format!("fire every {m} minutes, every day"),
                 Cadence::Daily => "fire at most once a day".to_owned(),
             };
-            bad(&key("cron"), format!("{expression} does not match the {} cadence of {}: it must {want}", cadence.label(), process.name()));
+            bad(
+                &key("cron"),
+                format!(
+                    "{expression} does not match the {} cadence of {}: it must {want}",
+                    cadence.label(),
+                    process.name()
+                ),
+            );
         }
     }
     if let Some(rule) = fargate::check_size(c.cpu, c.memory) {
@@ -218,7 +240,10 @@ fn check_process(bad: &mut impl FnMut(&str, String), process: Process, c: &Proce
     if let Some(t) = timeout
         && t >= cadence.nominal_length()
     {
-        bad(&key("timeout"), format!("{} must be shorter than the {} cadence", humantime::format_duration(t), cadence.label()));
+        bad(
+            &key("timeout"),
+            format!("{} must be shorter than the {} cadence", humantime::format_duration(t), cadence.label()),
+        );
     }
     if !(0..=185).contains(&c.retry_attempts) {
         bad(&key("retry_attempts"), format!("Scheduler allows 0-185 attempts, not {}", c.retry_attempts));
@@ -226,7 +251,10 @@ fn check_process(bad: &mut impl FnMut(&str, String), process: Process, c: &Proce
     let cadence_secs = i32::try_from(cadence.nominal_length().as_secs()).unwrap_or(i32::MAX);
     let max_age = c.max_event_age_seconds.unwrap_or(cadence_secs.min(3600));
     if !(60..=86_400).contains(&max_age) || max_age > cadence_secs {
-        bad(&key("max_event_age_seconds"), format!("must be 60-86400 seconds and at most one cadence ({cadence_secs} s), not {max_age}"));
+        bad(
+            &key("max_event_age_seconds"),
+            format!("must be 60-86400 seconds and at most one cadence ({cadence_secs} s), not {max_age}"),
+        );
     }
     Some(ProcessSettings {
         process,

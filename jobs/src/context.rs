@@ -49,7 +49,9 @@ impl JobContext {
         F: FnMut() -> Fut,
         Fut: IntoFuture<Output = mongodb::error::Result<T>>,
     {
-        let attempts = crate::retry::retry(self.retry, action, &self.cancel, crate::retry::mongo_is_transient, || op().into_future());
+        let attempts = crate::retry::retry(self.retry, action, &self.cancel, crate::retry::mongo_is_transient, || {
+            op().into_future()
+        });
         self.cancellable(attempts).await?.map_err(crate::JobError::mongo(action))
     }
 

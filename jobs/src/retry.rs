@@ -111,10 +111,16 @@ mod tests {
     #[tokio::test]
     async fn transient_errors_are_retried_up_to_the_bound() {
         let calls = AtomicU32::new(0);
-        let r: Result<(), String> = retry(fast(), "op", &CancellationToken::new(), |_| true, || {
-            calls.fetch_add(1, Ordering::SeqCst);
-            async { Err("boom".to_owned()) }
-        })
+        let r: Result<(), String> = retry(
+            fast(),
+            "op",
+            &CancellationToken::new(),
+            |_| true,
+            || {
+                calls.fetch_add(1, Ordering::SeqCst);
+                async { Err("boom".to_owned()) }
+            },
+        )
         .await;
         assert!(r.is_err());
         assert_eq!(calls.load(Ordering::SeqCst), 3);
@@ -123,10 +129,16 @@ mod tests {
     #[tokio::test]
     async fn permanent_errors_are_not_retried() {
         let calls = AtomicU32::new(0);
-        let _: Result<(), String> = retry(fast(), "op", &CancellationToken::new(), |_| false, || {
-            calls.fetch_add(1, Ordering::SeqCst);
-            async { Err("bad".to_owned()) }
-        })
+        let _: Result<(), String> = retry(
+            fast(),
+            "op",
+            &CancellationToken::new(),
+            |_| false,
+            || {
+                calls.fetch_add(1, Ordering::SeqCst);
+                async { Err("bad".to_owned()) }
+            },
+        )
         .await;
         assert_eq!(calls.load(Ordering::SeqCst), 1);
     }
@@ -134,17 +146,27 @@ mod tests {
     #[tokio::test]
     async fn success_after_a_transient_error_is_returned() {
         let calls = AtomicU32::new(0);
-        let r: Result<u32, String> = retry(fast(), "op", &CancellationToken::new(), |_| true, || {
-            let n = calls.fetch_add(1, Ordering::SeqCst);
-            async move { if n == 0 { Err("flaky".to_owned()) } else { Ok(n) } }
-        })
+        let r: Result<u32, String> = retry(
+            fast(),
+            "op",
+            &CancellationToken::new(),
+            |_| true,
+            || {
+                let n = calls.fetch_add(1, Ordering::SeqCst);
+                async move { if n == 0 { Err("flaky".to_owned()) } else { Ok(n) } }
+            },
+        )
         .await;
         assert_eq!(r, Ok(1));
     }
 
     #[test]
     fn backoff_grows_and_is_capped() {
-        let p = RetryPolicy { attempts: 10, initial_backoff: Duration::from_millis(100), max_backoff: Duration::from_secs(1) };
+        let p = RetryPolicy {
+            attempts: 10,
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(1),
+        };
         assert!(p.backoff(1) <= Duration::from_millis(100));
         assert!(p.backoff(3) >= Duration::from_millis(200));
         assert!(p.backoff(30) <= Duration::from_secs(1));

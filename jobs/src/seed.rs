@@ -94,7 +94,10 @@ pub async fn seed(db: &Database, spec: &SeedSpec, progress: impl Fn(u64)) -> mon
     Ok(report)
 }
 
-async fn insert_ignoring_duplicates(coll: &mongodb::Collection<Document>, docs: Vec<Document>) -> mongodb::error::Result<u64> {
+async fn insert_ignoring_duplicates(
+    coll: &mongodb::Collection<Document>,
+    docs: Vec<Document>,
+) -> mongodb::error::Result<u64> {
     let n = docs.len() as u64;
     match coll.insert_many(docs).ordered(false).await {
         Ok(r) => Ok(r.inserted_ids.len() as u64),

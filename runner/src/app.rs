@@ -10,17 +10,22 @@ use intervalprocessing_infra::{LatestRun, RunHistory};
 use intervalprocessing_jobs::Process;
 
 use crate::cli::{Cli, Command, RunArgs};
+use crate::commands;
 use crate::config::Config;
+use crate::connect::{self, Patience};
 use crate::error::AppError;
 use crate::telemetry::{self, LogFormat};
-use crate::connect::{self, Patience};
-use crate::commands;
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let format = match LogFormat::from_env() {
         Ok(f) => f,
-        Err(v) => return fail(&AppError::Config { var: "LOG_FORMAT", value: v, reason: "use json or text".into() }, LogFormat::Text),
+        Err(v) => {
+            return fail(
+                &AppError::Config { var: "LOG_FORMAT", value: v, reason: "use json or text".into() },
+                LogFormat::Text,
+            );
+        }
     };
     telemetry::init(format);
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -93,7 +98,10 @@ impl LedgerHistory {
 }
 
 impl RunHistory for LedgerHistory {
-    fn latest<'a>(&'a self, process: Process) -> Pin<Box<dyn Future<Output = Result<Option<LatestRun>, String>> + Send + 'a>> {
+    fn latest<'a>(
+        &'a self,
+        process: Process,
+    ) -> Pin<Box<dyn Future<Output = Result<Option<LatestRun>, String>> + Send + 'a>> {
         Box::pin(async move {
             let db = self.db().await?;
             let entry = commands::history::latest(db, process).await.map_err(|e| e.to_string())?;

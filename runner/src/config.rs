@@ -69,7 +69,9 @@ fn number(name: &'static str, default: u32, range: std::ops::RangeInclusive<u32>
 }
 
 pub fn parse_tz(name: &'static str, v: &str) -> Result<Tz, AppError> {
-    v.trim().parse::<Tz>().map_err(|_| bad(name, v, "not an IANA time zone name (e.g. UTC, Europe/London, America/New_York)"))
+    v.trim()
+        .parse::<Tz>()
+        .map_err(|_| bad(name, v, "not an IANA time zone name (e.g. UTC, Europe/London, America/New_York)"))
 }
 
 impl Config {
@@ -80,7 +82,11 @@ impl Config {
         }
         let mongodb_database = var("MONGODB_DATABASE").unwrap_or_else(|| DEFAULT_DATABASE.to_owned());
         if mongodb_database.len() > 63 || mongodb_database.contains(['/', '\\', '.', ' ', '"', '$', '\0']) {
-            return Err(bad("MONGODB_DATABASE", &mongodb_database, "use at most 63 characters and none of / \\ . space \" $"));
+            return Err(bad(
+                "MONGODB_DATABASE",
+                &mongodb_database,
+                "use at most 63 characters and none of / \\ . space \" $",
+            ));
         }
         let output = var("OUTPUT_URL").unwrap_or_else(|| DEFAULT_OUTPUT_URL.to_owned());
         let output_url = OutputUrl::parse(&output).map_err(|e| bad("OUTPUT_URL", &output, e.reason))?;
@@ -91,7 +97,9 @@ impl Config {
         let scheduled_time = match var("SCHEDULED_TIME") {
             Some(v) => Some(
                 DateTime::parse_from_rfc3339(v.trim())
-                    .map_err(|e| bad("SCHEDULED_TIME", &v, format!("not an RFC 3339 time ({e}), e.g. 2026-11-22T02:00:00Z")))?
+                    .map_err(|e| {
+                        bad("SCHEDULED_TIME", &v, format!("not an RFC 3339 time ({e}), e.g. 2026-11-22T02:00:00Z"))
+                    })?
                     .with_timezone(&Utc),
             ),
             None => None,

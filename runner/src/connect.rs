@@ -35,7 +35,8 @@ pub async fn mongo_with(cfg: &Config, patience: Patience) -> Result<Database, Ap
         Patience::Work => (SERVER_SELECTION, RetryPolicy::default()),
         Patience::Glance => (Duration::from_secs(3), RetryPolicy { attempts: 1, ..RetryPolicy::default() }),
     };
-    let unreachable = |e: mongodb::error::Error| AppError::MongoUnreachable { uri: redact(&cfg.mongodb_uri), message: summary(&e) };
+    let unreachable =
+        |e: mongodb::error::Error| AppError::MongoUnreachable { uri: redact(&cfg.mongodb_uri), message: summary(&e) };
     let mut opts = ClientOptions::parse(&cfg.mongodb_uri).await.map_err(|e| AppError::Config {
         var: "MONGODB_URI",
         value: redact(&cfg.mongodb_uri),
@@ -99,7 +100,8 @@ pub async fn store(cfg: &Config, cancel: CancellationToken) -> ObjectStore {
                 .retry_config(aws_config::retry::RetryConfig::disabled())
                 .load()
                 .await;
-            let path_style = std::env::var_os("AWS_ENDPOINT_URL").is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
+            let path_style =
+                std::env::var_os("AWS_ENDPOINT_URL").is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
             let conf = aws_sdk_s3::config::Builder::from(&sdk).force_path_style(path_style).build();
             let client = aws_sdk_s3::Client::from_conf(conf);
             ObjectStore::S3(S3Store::new(client, bucket.clone(), prefix.clone(), RetryPolicy::default(), cancel))

@@ -13,7 +13,8 @@ struct TaskMetadata {
 pub async fn task_arn() -> Option<String> {
     let base = std::env::var("ECS_CONTAINER_METADATA_URI_V4").ok()?;
     let client = reqwest::Client::builder().timeout(Duration::from_secs(2)).build().ok()?;
-    let fetched = async { client.get(format!("{base}/task")).send().await?.error_for_status()?.json::<TaskMetadata>().await };
+    let fetched =
+        async { client.get(format!("{base}/task")).send().await?.error_for_status()?.json::<TaskMetadata>().await };
     match fetched.await {
         Ok(m) => Some(m.task_arn),
         Err(e) => {

@@ -27,7 +27,9 @@ impl std::fmt::Display for LeaseLoss {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             LeaseLoss::TakenOver => "lost the process lease to another run",
-            LeaseLoss::NotRenewed => "could not renew the process lease before it expired (MongoDB did not answer), so the run stopped",
+            LeaseLoss::NotRenewed => {
+                "could not renew the process lease before it expired (MongoDB did not answer), so the run stopped"
+            }
         })
     }
 }

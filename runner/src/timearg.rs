@@ -20,10 +20,9 @@ pub fn parse(flag: &str, v: &str, tz: Tz) -> Result<DateTime<Utc>, AppError> {
             "invalid {flag} {v:?}: use RFC 3339 (2026-11-22T02:00:00Z) or a local time in {tz} (2026-11-22T02:00 or 2026-11-22)"
         )));
     };
-    tz.from_local_datetime(&naive)
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| AppError::Usage(format!("invalid {flag} {v:?}: that local time does not exist in {tz} (DST gap)")))
+    tz.from_local_datetime(&naive).earliest().map(|t| t.with_timezone(&Utc)).ok_or_else(|| {
+        AppError::Usage(format!("invalid {flag} {v:?}: that local time does not exist in {tz} (DST gap)"))
+    })
 }
 
 #[cfg(test)]

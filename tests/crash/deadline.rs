@@ -13,7 +13,11 @@ use crate::support::TestDb;
 
 /// Ledger statuses, oldest window first.
 async fn statuses(db: &TestDb) -> Vec<String> {
-    db.dump("job_runs", doc! { "windowStart": 1 }).await.iter().map(|d| d.get_str("status").unwrap_or("?").to_owned()).collect()
+    db.dump("job_runs", doc! { "windowStart": 1 })
+        .await
+        .iter()
+        .map(|d| d.get_str("status").unwrap_or("?").to_owned())
+        .collect()
 }
 
 /// The ledger's error of the window that timed out.
@@ -53,7 +57,11 @@ async fn file_generation_past_its_timeout_records_timed_out_exits_5_and_leaves_n
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backfill_past_run_timeout_stops_at_the_deadline_records_timed_out_and_exits_5() {
     // HalfHourlyDataChange over a whole day: 48 windows, about 3.5 s of work on this dataset.
-    let s = Scenario { args: &["--from", "2026-01-15T00:00:00Z", "--to", "2026-01-16T00:00:00Z"], windows: 48, ..scenario::half_hourly() };
+    let s = Scenario {
+        args: &["--from", "2026-01-15T00:00:00Z", "--to", "2026-01-16T00:00:00Z"],
+        windows: 48,
+        ..scenario::half_hourly()
+    };
     let db = TestDb::new().await;
     s.seed(&[&db]);
 

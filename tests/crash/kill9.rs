@@ -52,7 +52,11 @@ async fn clean_run(s: &Scenario, db: &TestDb, out: &Output) -> Clean {
     let took = scenario::timed_success(&s.cli(db, out));
     let snapshot = s.snapshot(db, out).await;
     let objects = out.objects().await;
-    assert!(took > Duration::from_secs(1), "{}: a clean run took {took:?}; grow the dataset so kills land mid-run", s.process);
+    assert!(
+        took > Duration::from_secs(1),
+        "{}: a clean run took {took:?}; grow the dataset so kills land mid-run",
+        s.process
+    );
     Clean { snapshot, objects, took }
 }
 
@@ -100,11 +104,16 @@ async fn kill_trials(s: Scenario, test: &str, clean_out: Output, output: impl Fn
                 assert_eq!(errors.len(), 1, "{ctx}: one error line:\n{}", blocked.stderr);
                 let holder = held.get_str("holder").expect("lease holder");
                 assert!(errors[0].contains("already running") && errors[0].contains(holder), "{ctx}: {}", errors[0]);
-                assert_eq!(lease(&db, s.process).await.as_ref(), Some(&held), "{ctx}: the blocked run touched the lease");
+                assert_eq!(
+                    lease(&db, s.process).await.as_ref(),
+                    Some(&held),
+                    "{ctx}: the blocked run touched the lease"
+                );
                 assert!(Utc::now() < until, "{ctx}: the lease expired during the check; it proves nothing");
                 tally.blocked_until_expiry += 1;
             }
-            poll("the dead holder's lease to expire", LEASE_TTL * 2, || async { (Utc::now() > until).then_some(()) }).await;
+            poll("the dead holder's lease to expire", LEASE_TTL * 2, || async { (Utc::now() > until).then_some(()) })
+                .await;
         }
 
         // The next run takes over and completes the window(s): the data equals the clean run's.
@@ -127,7 +136,13 @@ async fn kill_9_at_random_points_of_file_generation_leaves_no_partial_file_and_a
     let dirs = tempfile::tempdir().expect("temp dir");
     let root = dirs.path().canonicalize().expect("canonical temp dir");
     // Even trials write to S3 (moto), odd ones to a local directory: the same keys and bytes.
-    let output = |i: u32| if i.is_multiple_of(2) { Output::s3(&s3, &format!("trial-{i}")) } else { Output::dir(&root, &format!("trial-{i}")) };
+    let output = |i: u32| {
+        if i.is_multiple_of(2) {
+            Output::s3(&s3, &format!("trial-{i}"))
+        } else {
+            Output::dir(&root, &format!("trial-{i}"))
+        }
+    };
     kill_trials(scenario::file_generation(), "kill9_file_generation", Output::s3(&s3, "clean"), output).await;
     assert_eq!(s3.open_uploads().await, 0, "no multipart upload left open in the bucket");
 }
@@ -165,7 +180,10 @@ async fn the_temporary_files_of_a_run_killed_while_writing_the_manifest_are_remo
     let Output::Dir(root) = &out else { unreachable!() };
     let day = root.join("daily-usage");
     std::fs::create_dir_all(&day).expect("create the output dir");
-    for left in [format!(".{}.csv.00000000000000aa.partial", scenario::DAY), format!(".{}.manifest.json.00000000000000bb.partial", scenario::DAY)] {
+    for left in [
+        format!(".{}.csv.00000000000000aa.partial", scenario::DAY),
+        format!(".{}.manifest.json.00000000000000bb.partial", scenario::DAY),
+    ] {
         std::fs::write(day.join(left), b"{\"rows\": 1").expect("plant a temporary file");
     }
     s.cli(&db, &out).run().success();

@@ -12,14 +12,24 @@ use crate::support::Cli;
 pub enum Output {
     /// A data-change process: writes no files.
     None,
-    S3 { client: aws_sdk_s3::Client, endpoint: String, bucket: String, prefix: String },
+    S3 {
+        client: aws_sdk_s3::Client,
+        endpoint: String,
+        bucket: String,
+        prefix: String,
+    },
     Dir(PathBuf),
 }
 
 impl Output {
     /// `s3://BUCKET/<prefix>/` on `s3`'s moto.
     pub fn s3(s3: &S3, prefix: &str) -> Output {
-        Output::S3 { client: s3.client.clone(), endpoint: s3.moto.endpoint(), bucket: s3.bucket.clone(), prefix: format!("{prefix}/") }
+        Output::S3 {
+            client: s3.client.clone(),
+            endpoint: s3.moto.endpoint(),
+            bucket: s3.bucket.clone(),
+            prefix: format!("{prefix}/"),
+        }
     }
 
     /// A fresh directory `name` under `parent`.
@@ -66,7 +76,10 @@ impl Output {
             Output::Dir(d) => {
                 for (rel, path) in walk(d) {
                     if !rel.rsplit('/').next().unwrap_or("").starts_with('.') {
-                        out.insert(rel, std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display())));
+                        out.insert(
+                            rel,
+                            std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display())),
+                        );
                     }
                 }
             }
@@ -94,8 +107,14 @@ impl Output {
         let seen = self.objects().await;
         for (key, bytes) in &seen {
             assert!(!bytes.is_empty(), "{ctx}: an empty object is visible: {key}");
-            let want = clean.get(key).unwrap_or_else(|| panic!("{ctx}: unexpected object {key} ({} bytes)", bytes.len()));
-            assert!(bytes == want, "{ctx}: {key} is visible but not whole ({} bytes; the clean run wrote {})", bytes.len(), want.len());
+            let want =
+                clean.get(key).unwrap_or_else(|| panic!("{ctx}: unexpected object {key} ({} bytes)", bytes.len()));
+            assert!(
+                bytes == want,
+                "{ctx}: {key} is visible but not whole ({} bytes; the clean run wrote {})",
+                bytes.len(),
+                want.len()
+            );
         }
         seen.len()
     }

@@ -76,11 +76,16 @@ async fn a_killed_holders_lease_is_taken_over_after_its_expiry_and_not_before() 
         }
         let out = out.expect_code(4);
         assert_eq!(error_lines(&out.stderr).len(), 1, "one error line:\n{}", out.stderr);
-        assert!(started < until + chrono::TimeDelta::seconds(1), "a run started at {started}, after the expiry ({until}), was turned away");
+        assert!(
+            started < until + chrono::TimeDelta::seconds(1),
+            "a run started at {started}, after the expiry ({until}), was turned away"
+        );
         blocked += 1;
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    eprintln!("crash-stats takeover: {blocked} runs turned away; the one started {after_kill:?} after the kill took over (TTL {LEASE_TTL:?})");
+    eprintln!(
+        "crash-stats takeover: {blocked} runs turned away; the one started {after_kill:?} after the kill took over (TTL {LEASE_TTL:?})"
+    );
     assert!(blocked >= 1, "no run was tried while the dead holder's lease was live");
     assert!(after_kill < LEASE_TTL + Duration::from_secs(1), "the dead holder blocked the next run for {after_kill:?}");
     // The run that took over wrote every window's entry, each after it held the lease.

@@ -170,7 +170,12 @@ impl Scenario {
         assert_eq!(want.statuses, got.statuses, "{ctx}: the clean run's ledger");
         for (g, w) in got.collections.iter().zip(&want.collections) {
             assert_eq!(g.name, w.name);
-            assert_eq!((g.count, &g.sha256), (w.count, &w.sha256), "{ctx}: collection {} differs from the clean run's", g.name);
+            assert_eq!(
+                (g.count, &g.sha256),
+                (w.count, &w.sha256),
+                "{ctx}: collection {} differs from the clean run's",
+                g.name
+            );
         }
         assert_eq!(got.files, want.files, "{ctx}: generated_files differs from the clean run's");
     }
@@ -210,7 +215,8 @@ async fn digest(db: &TestDb, name: &'static str, sort: Document) -> Digest {
 
 async fn generated_files(db: &TestDb, root: &str) -> Vec<String> {
     let coll = db.db.collection::<Document>("generated_files");
-    let found = coll.find(doc! {}).projection(doc! { "runId": 0, "generatedAt": 0 }).await.expect("find generated_files");
+    let found =
+        coll.find(doc! {}).projection(doc! { "runId": 0, "generatedAt": 0 }).await.expect("find generated_files");
     let docs: Vec<Document> = futures::TryStreamExt::try_collect(found).await.expect("read generated_files");
     let relative = |d: &Document| -> Document {
         d.iter()

@@ -43,8 +43,10 @@ async fn sigterm_mid_upload_exits_143_within_the_grace_period_aborts_the_upload_
 
     let run = cli(&s, &db, &out).spawn();
     // Mid-upload: the CSV's multipart upload has been started and not completed.
-    poll("the CSV's multipart upload to start", Duration::from_secs(30), || async { (!out.unfinished().await.is_empty()).then_some(()) })
-        .await;
+    poll("the CSV's multipart upload to start", Duration::from_secs(30), || async {
+        (!out.unfinished().await.is_empty()).then_some(())
+    })
+    .await;
     let (stopped, took) = stop(run, Signal::Term);
     eprintln!("crash-stats sigterm FileGeneration: exited {:?} {took:?} after SIGTERM (grace {GRACE:?})", stopped.code);
     let stopped = stopped.expect_code(143);
@@ -65,7 +67,10 @@ async fn sigterm_mid_upload_exits_143_within_the_grace_period_aborts_the_upload_
     cli(&s, &db, &out).run().success();
     eprintln!("crash-stats sigterm FileGeneration: the next run completed in {:?}", t.elapsed());
     let keys: Vec<String> = out.objects().await.into_keys().collect();
-    assert_eq!(keys, vec![format!("daily-usage/{}.csv", scenario::DAY), format!("daily-usage/{}.manifest.json", scenario::DAY)]);
+    assert_eq!(
+        keys,
+        vec![format!("daily-usage/{}.csv", scenario::DAY), format!("daily-usage/{}.manifest.json", scenario::DAY)]
+    );
     assert_eq!(history(&db, Some(s.process))[0].status, "succeeded");
     assert_eq!(s3.open_uploads().await, 0);
 }
@@ -86,7 +91,10 @@ async fn interrupt_a_backfill(s: Scenario, sig: Signal, code: i32) {
     })
     .await;
     let (stopped, took) = stop(run, sig);
-    eprintln!("crash-stats {sig:?} {}: exited {:?} {took:?} after the signal (grace {GRACE:?})", s.process, stopped.code);
+    eprintln!(
+        "crash-stats {sig:?} {}: exited {:?} {took:?} after the signal (grace {GRACE:?})",
+        s.process, stopped.code
+    );
     stopped.expect_code(code);
     assert!(took < GRACE, "exited {took:?} after the signal; the grace is {GRACE:?}");
 
@@ -102,7 +110,12 @@ async fn interrupt_a_backfill(s: Scenario, sig: Signal, code: i32) {
     let n = sig.number();
     for e in &entries[done..] {
         let why = e.get_str("error").unwrap_or("");
-        assert!(why.contains(&format!("signal {n}")) || why.contains(&format!("Signal({n})")) || why.contains("ended interrupted"), "{e}");
+        assert!(
+            why.contains(&format!("signal {n}"))
+                || why.contains(&format!("Signal({n})"))
+                || why.contains("ended interrupted"),
+            "{e}"
+        );
     }
     assert_eq!(count_docs(&db, "leases").await, 0, "the lease was released");
 

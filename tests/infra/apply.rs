@@ -23,23 +23,51 @@ async fn apply_from_nothing_creates_every_resource_as_configured() {
 
     // ECR: scan on push.
     let ecr = aws_sdk_ecr::Client::new(&conf);
-    let repos = ecr.describe_repositories().repository_names("intervalprocessing").send().await.unwrap_or_else(|e| panic!("{e:?}"));
+    let repos = ecr
+        .describe_repositories()
+        .repository_names("intervalprocessing")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
     let repo = &repos.repositories()[0];
     assert_eq!(repo.image_scanning_configuration().map(|c| c.scan_on_push()), Some(true));
-    let tags = ecr.list_tags_for_resource().resource_arn(repo.repository_arn().unwrap_or_default()).send().await.unwrap_or_else(|e| panic!("{e:?}"));
+    let tags = ecr
+        .list_tags_for_resource()
+        .resource_arn(repo.repository_arn().unwrap_or_default())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
     tagged(tags.tags().iter().map(|t| (t.key().to_owned(), t.value().to_owned())).collect(), "ecr");
 
     // ECS cluster: FARGATE + FARGATE_SPOT.
     let ecs = aws_sdk_ecs::Client::new(&conf);
-    let clusters = ecs.describe_clusters().clusters("intervalprocessing").include(ClusterField::Tags).send().await.unwrap_or_else(|e| panic!("{e:?}"));
+    let clusters = ecs
+        .describe_clusters()
+        .clusters("intervalprocessing")
+        .include(ClusterField::Tags)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
     let cluster = &clusters.clusters()[0];
     assert_eq!(cluster.status(), Some("ACTIVE"));
     assert_eq!(cluster.capacity_providers(), ["FARGATE", "FARGATE_SPOT"]);
-    tagged(cluster.tags().iter().map(|t| (t.key().unwrap_or_default().into(), t.value().unwrap_or_default().into())).collect(), "cluster");
+    tagged(
+        cluster
+            .tags()
+            .iter()
+            .map(|t| (t.key().unwrap_or_default().into(), t.value().unwrap_or_default().into()))
+            .collect(),
+        "cluster",
+    );
 
     // Log groups with the configured retention.
     let logs = aws_sdk_cloudwatchlogs::Client::new(&conf);
-    let groups = logs.describe_log_groups().log_group_name_prefix("/ecs/IntervalProcessing-").send().await.unwrap_or_else(|e| panic!("{e:?}"));
+    let groups = logs
+        .describe_log_groups()
+        .log_group_name_prefix("/ecs/IntervalProcessing-")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(groups.log_groups().len(), 5);
     for g in groups.log_groups() {
         assert_eq!(g.retention_in_days(), Some(14), "{:?}", g.log_group_name());
@@ -48,8 +76,20 @@ async fn apply_from_nothing_creates_every_resource_as_configured() {
     // Task definitions: Fargate, awsvpc, the runtime's environment, the URI as a secret, awslogs.
     for p in PROCESSES {
         let family = format!("IntervalProcessing-{p}");
-        let td = ecs.describe_task_definition().task_definition(&family).include(TaskDefinitionField::Tags).send().await.unwrap_or_else(|e| panic!("{e:?}"));
-        tagged(td.tags().iter().map(|t| (t.key().unwrap_or_default().into(), t.value().unwrap_or_default().into())).collect(), &family);
+        let td = ecs
+            .describe_task_definition()
+            .task_definition(&family)
+            .include(TaskDefinitionField::Tags)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        tagged(
+            td.tags()
+                .iter()
+                .map(|t| (t.key().unwrap_or_default().into(), t.value().unwrap_or_default().into()))
+                .collect(),
+            &family,
+        );
         let t = td.task_definition().unwrap_or_else(|| panic!("no task definition {family}"));
         let (cpu, mem) = if p == "NightlyDataChange" { ("512", "2048") } else { ("1024", "3072") };
         assert_eq!((t.cpu(), t.memory()), (Some(cpu), Some(mem)), "{family}");
@@ -74,10 +114,16 @@ async fn apply_from_nothing_creates_every_resource_as_configured() {
         assert_eq!(env.get("SHUTDOWN_GRACE"), Some(&"1m 10s"));
         assert!(env.contains_key("RUN_TIMEOUT"));
         assert!(!env.contains_key("MONGODB_URI"), "the URI must not be plain environment");
-        assert_eq!(c.secrets().iter().map(|s| (s.name(), s.value_from())).collect::<Vec<_>>(), [("MONGODB_URI", SECRET)]);
+        assert_eq!(
+            c.secrets().iter().map(|s| (s.name(), s.value_from())).collect::<Vec<_>>(),
+            [("MONGODB_URI", SECRET)]
+        );
         let log = c.log_configuration().unwrap_or_else(|| panic!("no log configuration"));
         assert_eq!(log.log_driver().as_str(), "awslogs");
-        assert_eq!(log.options().and_then(|o| o.get("awslogs-group")).map(String::as_str), Some(format!("/ecs/{family}").as_str()));
+        assert_eq!(
+            log.options().and_then(|o| o.get("awslogs-group")).map(String::as_str),
+            Some(format!("/ecs/{family}").as_str())
+        );
         if p == "NightlyDataChange" {
             assert_eq!(env.get("RUN_TIMEOUT"), Some(&"1h 30m"));
         }
@@ -111,7 +157,8 @@ async fn apply_from_nothing_creates_every_resource_as_configured() {
         ("IntervalProcessing-Scheduler", "scheduler.amazonaws.com"),
     ] {
         let r = iam.get_role().role_name(role).send().await.unwrap_or_else(|e| panic!("{role}: {e:?}"));
-        let trust = policy_json(r.role().map(|r| r.assume_role_policy_document().unwrap_or_default()).unwrap_or_default());
+        let trust =
+            policy_json(r.role().map(|r| r.assume_role_policy_document().unwrap_or_default()).unwrap_or_default());
         assert_eq!(trust["Statement"][0]["Principal"]["Service"][0], service, "{role}");
         let tags = iam.list_role_tags().role_name(role).send().await.unwrap_or_else(|e| panic!("{e:?}"));
         tagged(tags.tags().iter().map(|t| (t.key().to_owned(), t.value().to_owned())).collect(), role);
@@ -122,11 +169,28 @@ async fn apply_from_nothing_creates_every_resource_as_configured() {
     // Schedule group and schedules: DISABLED, cron + time zone, window OFF, retry within cadence, ECS target.
     let sch = aws_sdk_scheduler::Client::new(&conf);
     let group = sch.get_schedule_group().name("intervalprocessing").send().await.unwrap_or_else(|e| panic!("{e:?}"));
-    let tags = sch.list_tags_for_resource().resource_arn(group.arn().unwrap_or_default()).send().await.unwrap_or_else(|e| panic!("{e:?}"));
+    let tags = sch
+        .list_tags_for_resource()
+        .resource_arn(group.arn().unwrap_or_default())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
     tagged(tags.tags().iter().map(|t| (t.key().to_owned(), t.value().to_owned())).collect(), "schedule group");
-    for (p, cron) in PROCESSES.iter().zip(["cron(30 2 * * ? *)", "cron(0 2 * * ? *)", "cron(0 * * * ? *)", "cron(0/30 * * * ? *)", "cron(0/15 * * * ? *)"]) {
+    for (p, cron) in PROCESSES.iter().zip([
+        "cron(30 2 * * ? *)",
+        "cron(0 2 * * ? *)",
+        "cron(0 * * * ? *)",
+        "cron(0/30 * * * ? *)",
+        "cron(0/15 * * * ? *)",
+    ]) {
         let name = format!("Run-IntervalProcessing-{p}");
-        let s = sch.get_schedule().group_name("intervalprocessing").name(&name).send().await.unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        let s = sch
+            .get_schedule()
+            .group_name("intervalprocessing")
+            .name(&name)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e:?}"));
         assert_eq!(s.schedule_expression(), Some(cron), "{name}");
         assert_eq!(s.schedule_expression_timezone(), Some("Europe/Berlin"));
         assert_eq!(s.state().map(|s| s.as_str()), Some("DISABLED"));
@@ -147,16 +211,30 @@ async fn apply_from_nothing_creates_every_resource_as_configured() {
             assert_eq!((retry.maximum_retry_attempts(), Some(age)), (Some(2), Some(1800)));
         }
         let ecs_params = t.ecs_parameters().unwrap_or_else(|| panic!("no ECS parameters"));
-        assert_eq!(ecs_params.task_definition_arn(), format!("arn:aws:ecs:us-east-1:123456789012:task-definition/IntervalProcessing-{p}"));
+        assert_eq!(
+            ecs_params.task_definition_arn(),
+            format!("arn:aws:ecs:us-east-1:123456789012:task-definition/IntervalProcessing-{p}")
+        );
         assert_eq!(ecs_params.task_count(), Some(1));
         assert_eq!(ecs_params.capacity_provider_strategy()[0].capacity_provider(), "FARGATE");
-        let vpc = ecs_params.network_configuration().and_then(|n| n.awsvpc_configuration()).unwrap_or_else(|| panic!("no awsvpc"));
+        let vpc = ecs_params
+            .network_configuration()
+            .and_then(|n| n.awsvpc_configuration())
+            .unwrap_or_else(|| panic!("no awsvpc"));
         assert_eq!(vpc.subnets(), [d.subnet.as_str()]);
         assert_eq!(vpc.assign_public_ip().map(|a| a.as_str()), Some("DISABLED"));
-        let input: serde_json::Value = serde_json::from_str(t.input().unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
+        let input: serde_json::Value =
+            serde_json::from_str(t.input().unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
         let env = &input["containerOverrides"][0]["environment"];
-        assert!(env.as_array().is_some_and(|a| a.contains(&serde_json::json!({"name": "SCHEDULED_TIME", "value": "<aws.scheduler.scheduled-time>"}))), "{input}");
-        assert!(env.as_array().is_some_and(|a| a.contains(&serde_json::json!({"name": "processToRun", "value": p}))), "{input}");
+        assert!(
+            env.as_array().is_some_and(|a| a
+                .contains(&serde_json::json!({"name": "SCHEDULED_TIME", "value": "<aws.scheduler.scheduled-time>"}))),
+            "{input}"
+        );
+        assert!(
+            env.as_array().is_some_and(|a| a.contains(&serde_json::json!({"name": "processToRun", "value": p}))),
+            "{input}"
+        );
     }
 }
 
@@ -174,7 +252,8 @@ async fn second_plan_is_empty_and_one_cron_edit_plans_and_applies_exactly_that_c
 
     d.edit("cron = \"cron(0 2 * * ? *)\"", "cron = \"cron(0 3 * * ? *)\"");
     let out = d.infra(&moto, &["plan", "--detailed-exitcode"]).expect_code(2);
-    let changed: Vec<&str> = out.stdout.lines().filter(|l| !l.starts_with("= no change") && !l.trim().is_empty()).collect();
+    let changed: Vec<&str> =
+        out.stdout.lines().filter(|l| !l.starts_with("= no change") && !l.trim().is_empty()).collect();
     assert_eq!(
         changed,
         [
@@ -206,7 +285,11 @@ async fn apply_refuses_without_approval_when_stdin_is_not_a_terminal() {
     let moto = Moto::start();
     let d = Deploy::new(&moto, "");
     let out = d.infra(&moto, &["apply"]).expect_code(2);
-    assert!(out.stderr.contains("standard input is not a terminal") && out.stderr.contains("--auto-approve"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("standard input is not a terminal") && out.stderr.contains("--auto-approve"),
+        "{}",
+        out.stderr
+    );
     let sch = aws_sdk_scheduler::Client::new(&moto.sdk_config().await);
     assert!(sch.get_schedule_group().name("intervalprocessing").send().await.is_err(), "nothing was created");
 }

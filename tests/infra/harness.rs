@@ -114,7 +114,11 @@ pub fn policy_json(text: &str) -> serde_json::Value {
     let mut out = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
-        let hex = if bytes[i] == b'%' && i + 2 < bytes.len() { std::str::from_utf8(&bytes[i + 1..=i + 2]).ok() } else { None };
+        let hex = if bytes[i] == b'%' && i + 2 < bytes.len() {
+            std::str::from_utf8(&bytes[i + 1..=i + 2]).ok()
+        } else {
+            None
+        };
         if let Some(b) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
             out.push(b);
             i += 3;

@@ -35,7 +35,8 @@ async fn enable_and_disable_change_only_the_schedule_state() {
     let d = Deploy::new(&moto, "");
     d.infra(&moto, &["apply", "--auto-approve"]).success();
     let sch = aws_sdk_scheduler::Client::new(&moto.sdk_config().await);
-    let processes = ["FileGeneration", "NightlyDataChange", "HourlyDataChange", "HalfHourlyDataChange", "QuarterHourlyDataChange"];
+    let processes =
+        ["FileGeneration", "NightlyDataChange", "HourlyDataChange", "HalfHourlyDataChange", "QuarterHourlyDataChange"];
     let mut before = Vec::new();
     for p in processes {
         before.push(without_state(&schedule(&sch, p).await));
@@ -54,7 +55,11 @@ async fn enable_and_disable_change_only_the_schedule_state() {
     let next_lines: Vec<&str> = out.stdout.lines().filter(|l| l.trim_start().starts_with("next:")).collect();
     assert_eq!(next_lines.iter().filter(|l| l.contains("none (disabled)")).count(), 4, "{}", out.stdout);
     let plan = d.infra(&moto, &["plan"]).success();
-    assert!(plan.stdout.contains("state: \"ENABLED\" -> \"DISABLED\""), "plan shows the drift from the file:\n{}", plan.stdout);
+    assert!(
+        plan.stdout.contains("state: \"ENABLED\" -> \"DISABLED\""),
+        "plan shows the drift from the file:\n{}",
+        plan.stdout
+    );
 
     d.infra(&moto, &["disable"]).success();
     for (p, b) in processes.iter().zip(&before) {
@@ -80,14 +85,19 @@ async fn run_starts_a_task_whose_overrides_carry_process_and_scheduled_time() {
     let ecs = aws_sdk_ecs::Client::new(&moto.sdk_config().await);
     let tasks = ecs.describe_tasks().cluster(GROUP).tasks(arn).send().await.unwrap_or_else(|e| panic!("{e:?}"));
     let task = &tasks.tasks()[0];
-    assert!(task.task_definition_arn().unwrap_or_default().contains("task-definition/IntervalProcessing-NightlyDataChange:"));
+    assert!(
+        task.task_definition_arn()
+            .unwrap_or_default()
+            .contains("task-definition/IntervalProcessing-NightlyDataChange:")
+    );
     assert_eq!(task.capacity_provider_name(), Some("FARGATE"));
     let o = &task.overrides().map(|o| o.container_overrides().to_vec()).unwrap_or_default()[0];
     assert_eq!(o.name(), Some("intervalprocessing-nightlydatachange"));
     let env: std::collections::BTreeMap<&str, &str> =
         o.environment().iter().map(|kv| (kv.name().unwrap_or_default(), kv.value().unwrap_or_default())).collect();
     assert_eq!(env.get("processToRun"), Some(&"NightlyDataChange"));
-    let at = chrono::DateTime::parse_from_rfc3339(env.get("SCHEDULED_TIME").unwrap_or(&"missing")).unwrap_or_else(|e| panic!("{e}: {env:?}"));
+    let at = chrono::DateTime::parse_from_rfc3339(env.get("SCHEDULED_TIME").unwrap_or(&"missing"))
+        .unwrap_or_else(|e| panic!("{e}: {env:?}"));
     assert!(at >= before && at <= chrono::Utc::now(), "SCHEDULED_TIME {at} is now");
 }
 
@@ -99,7 +109,17 @@ async fn run_wait_waits_for_the_task_and_prints_the_stop_reason() {
     let path = d.path.display().to_string();
     let mut child = moto
         .cli()
-        .args(["infra", "--config", &path, "run", "--process", "HourlyDataChange", "--wait", "--poll-interval", "200ms"])
+        .args([
+            "infra",
+            "--config",
+            &path,
+            "run",
+            "--process",
+            "HourlyDataChange",
+            "--wait",
+            "--poll-interval",
+            "200ms",
+        ])
         .command()
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -116,7 +136,13 @@ async fn run_wait_waits_for_the_task_and_prints_the_stop_reason() {
     }
     let arn = arn.unwrap_or_else(|| panic!("no task started"));
     assert!(child.try_wait().ok().flatten().is_none(), "--wait returned before the task stopped");
-    ecs.stop_task().cluster(GROUP).task(&arn).reason("stopped by the test").send().await.unwrap_or_else(|e| panic!("{e:?}"));
+    ecs.stop_task()
+        .cluster(GROUP)
+        .task(&arn)
+        .reason("stopped by the test")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
     let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains(&arn) && stdout.contains("stopped: stopped by the test"), "{stdout}");
@@ -132,7 +158,12 @@ async fn destroy_removes_what_it_created_and_keeps_an_unmanaged_schedule_and_rol
     let iam = aws_sdk_iam::Client::new(&conf);
     let sch = aws_sdk_scheduler::Client::new(&conf);
     let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
-    iam.create_role().role_name("SomeoneElsesRole").assume_role_policy_document(trust).send().await.unwrap_or_else(|e| panic!("{e:?}"));
+    iam.create_role()
+        .role_name("SomeoneElsesRole")
+        .assume_role_policy_document(trust)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
     let target = aws_sdk_scheduler::types::Target::builder()
         .arn("arn:aws:sqs:us-east-1:123456789012:someone-elses-queue")
         .role_arn("arn:aws:iam::123456789012:role/SomeoneElsesRole")
@@ -168,6 +199,14 @@ async fn destroy_removes_what_it_created_and_keeps_an_unmanaged_schedule_and_rol
     assert!(s3.head_bucket().bucket(crate::harness::BUCKET).send().await.is_err(), "the bucket survived");
 
     // What it did not create is still there.
-    iam.get_role().role_name("SomeoneElsesRole").send().await.unwrap_or_else(|e| panic!("the unmanaged role is gone: {e:?}"));
-    sch.get_schedule().name("SomeoneElsesSchedule").send().await.unwrap_or_else(|e| panic!("the unmanaged schedule is gone: {e:?}"));
+    iam.get_role()
+        .role_name("SomeoneElsesRole")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("the unmanaged role is gone: {e:?}"));
+    sch.get_schedule()
+        .name("SomeoneElsesSchedule")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("the unmanaged schedule is gone: {e:?}"));
 }

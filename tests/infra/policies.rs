@@ -14,7 +14,13 @@ async fn no_written_iam_policy_has_a_wildcard_action_or_an_avoidable_wildcard_re
     for role in ["IntervalProcessing-TaskExecution", "IntervalProcessing-Task", "IntervalProcessing-Scheduler"] {
         let names = iam.list_role_policies().role_name(role).send().await.unwrap_or_else(|e| panic!("{e:?}"));
         for name in names.policy_names() {
-            let doc = iam.get_role_policy().role_name(role).policy_name(name).send().await.unwrap_or_else(|e| panic!("{e:?}"));
+            let doc = iam
+                .get_role_policy()
+                .role_name(role)
+                .policy_name(name)
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{e:?}"));
             let doc = policy_json(doc.policy_document());
             for s in doc["Statement"].as_array().unwrap_or(&Vec::new()) {
                 statements += 1;
@@ -33,9 +39,19 @@ async fn no_written_iam_policy_has_a_wildcard_action_or_an_avoidable_wildcard_re
     }
     assert!(statements >= 6, "read {statements} statements");
     // The task role may write only under the output prefix.
-    let doc = iam.get_role_policy().role_name("IntervalProcessing-Task").policy_name("output").send().await.unwrap_or_else(|e| panic!("{e:?}"));
+    let doc = iam
+        .get_role_policy()
+        .role_name("IntervalProcessing-Task")
+        .policy_name("output")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
     let doc = policy_json(doc.policy_document());
-    let resources: Vec<String> = doc["Statement"].as_array().unwrap_or(&Vec::new()).iter().flat_map(|s| strings(&s["Resource"])).collect();
+    let resources: Vec<String> =
+        doc["Statement"].as_array().unwrap_or(&Vec::new()).iter().flat_map(|s| strings(&s["Resource"])).collect();
     assert!(resources.contains(&format!("arn:aws:s3:::{}/GeneratedFiles/*", crate::harness::BUCKET)), "{resources:?}");
-    assert!(!resources.iter().any(|r| r.ends_with(":::*") || r == &format!("arn:aws:s3:::{}/*", crate::harness::BUCKET)), "{resources:?}");
+    assert!(
+        !resources.iter().any(|r| r.ends_with(":::*") || r == &format!("arn:aws:s3:::{}/*", crate::harness::BUCKET)),
+        "{resources:?}"
+    );
 }

@@ -30,13 +30,38 @@ fn validate(process_table: &str, timezone: &str) -> crate::support::Output {
 #[test]
 fn validate_exits_3_naming_the_key_for_each_broken_rule() {
     let cases = [
-        ("[process.NightlyDataChange]\ncron = \"cron(0 2 * * * *)\"", "UTC", "process.NightlyDataChange.cron", "day-of-week"),
-        ("[process.NightlyDataChange]\ncron = \"cron(0 25 * * ? *)\"", "UTC", "process.NightlyDataChange.cron", "hours"),
-        ("[process.QuarterHourlyDataChange]\ncron = \"cron(0/15 * * * ?)\"", "UTC", "process.QuarterHourlyDataChange.cron", "6 fields"),
-        ("[process.NightlyDataChange]\ncron = \"cron(0 2 ? * 8 *)\"", "UTC", "process.NightlyDataChange.cron", "day-of-week"),
+        (
+            "[process.NightlyDataChange]\ncron = \"cron(0 2 * * * *)\"",
+            "UTC",
+            "process.NightlyDataChange.cron",
+            "day-of-week",
+        ),
+        (
+            "[process.NightlyDataChange]\ncron = \"cron(0 25 * * ? *)\"",
+            "UTC",
+            "process.NightlyDataChange.cron",
+            "hours",
+        ),
+        (
+            "[process.QuarterHourlyDataChange]\ncron = \"cron(0/15 * * * ?)\"",
+            "UTC",
+            "process.QuarterHourlyDataChange.cron",
+            "6 fields",
+        ),
+        (
+            "[process.NightlyDataChange]\ncron = \"cron(0 2 ? * 8 *)\"",
+            "UTC",
+            "process.NightlyDataChange.cron",
+            "day-of-week",
+        ),
         ("", "Europe/Atlantis", "schedule_timezone", "IANA"),
         ("[process.HourlyDataChange]\ncpu = 256\nmemory = 4096", "UTC", "process.HourlyDataChange.memory", "cpu 256"),
-        ("[process.HalfHourlyDataChange]\ntimeout = \"45m\"", "UTC", "process.HalfHourlyDataChange.timeout", "shorter than the 30 min cadence"),
+        (
+            "[process.HalfHourlyDataChange]\ntimeout = \"45m\"",
+            "UTC",
+            "process.HalfHourlyDataChange.timeout",
+            "shorter than the 30 min cadence",
+        ),
     ];
     for (table, tz, key, rule) in cases {
         let out = validate(table, tz);

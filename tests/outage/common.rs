@@ -63,7 +63,13 @@ pub fn failed_clearly(out: &Output, code: i32, words: &[&str]) -> String {
     assert_eq!(out.code, Some(code), "exit code\n--- stdout ---\n{}\n--- stderr ---\n{}", out.stdout, out.stderr);
     assert!(!out.stderr.contains("panicked"), "a panic:\n{}", out.stderr);
     let errors: Vec<&str> = out.stderr.lines().filter(|l| l.starts_with("error:")).collect();
-    assert_eq!(errors.len(), 1, "exactly one error: line\n--- stdout ---\n{}\n--- stderr ---\n{}", out.stdout, out.stderr);
+    assert_eq!(
+        errors.len(),
+        1,
+        "exactly one error: line\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        out.stdout,
+        out.stderr
+    );
     for w in words {
         assert!(errors[0].contains(w), "{w:?} missing from {:?}", errors[0]);
     }

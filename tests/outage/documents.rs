@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use mongodb::bson::{Bson, Document, doc};
 
-use crate::fixtures::{canonical, count_docs, history, readings, usage_rows, utc, Usage};
+use crate::fixtures::{Usage, canonical, count_docs, history, readings, usage_rows, utc};
 use crate::support::TestDb;
 
 const DAY: &str = "2026-01-15";
@@ -40,7 +40,8 @@ fn good_readings(ids: &[String]) -> Vec<(String, &'static str, f64)> {
     let mut out = Vec::new();
     for (i, id) in ids.iter().enumerate() {
         let k = 0.125 * (i as f64 + 1.0);
-        for (t, kwh) in [("2026-01-15T15:45:00Z", k), ("2026-01-15T16:15:00Z", 2.0 * k), ("2026-01-15T16:30:00Z", 1.5)] {
+        for (t, kwh) in [("2026-01-15T15:45:00Z", k), ("2026-01-15T16:15:00Z", 2.0 * k), ("2026-01-15T16:30:00Z", 1.5)]
+        {
             out.push((id.clone(), t, kwh));
         }
     }
@@ -84,7 +85,11 @@ fn windowless_readings() -> Vec<Document> {
 
 async fn seed(db: &TestDb, ids: &[String]) {
     let mut meters: Vec<Document> = ids.iter().map(|id| doc! { "_id": id, "active": true }).collect();
-    meters.extend([doc! { "_id": 42, "active": true }, doc! { "_id": { "a": 1 }, "active": true }, doc! { "_id": "", "active": true }]);
+    meters.extend([
+        doc! { "_id": 42, "active": true },
+        doc! { "_id": { "a": 1 }, "active": true },
+        doc! { "_id": "", "active": true },
+    ]);
     db.db.collection::<Document>("meters").insert_many(meters).await.expect("insert meters");
     let mut docs: Vec<Document> = good_readings(ids)
         .into_iter()
@@ -126,7 +131,11 @@ async fn hostile_documents_are_counted_and_skipped_and_every_process_processes_t
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path().canonicalize().expect("canonical temp dir");
     let run = |process: &str, at: &str| {
-        let out = db.cli().env("OUTPUT_URL", format!("file://{}", root.display())).args(["run", "--process", process, "--at", at]).run();
+        let out = db
+            .cli()
+            .env("OUTPUT_URL", format!("file://{}", root.display()))
+            .args(["run", "--process", process, "--at", at])
+            .run();
         assert!(!out.stderr.contains("panicked"), "{process} panicked:\n{}", out.stderr);
         out.success()
     };
@@ -148,7 +157,11 @@ async fn hostile_documents_are_counted_and_skipped_and_every_process_processes_t
     let day = usage(&ids, "2026-01-15T00:00:00Z", "2026-01-16T00:00:00Z");
     assert_eq!(usage_rows(&rows, "date", &Bson::String(DAY.into())), day);
     succeeded_counting(&db, "NightlyDataChange", malformed);
-    assert_eq!(readings(&db).await, before, "nothing is past the 90-day retention; hostile readings are not removed either");
+    assert_eq!(
+        readings(&db).await,
+        before,
+        "nothing is past the 90-day retention; hostile readings are not removed either"
+    );
 
     run("FileGeneration", "2026-01-16T02:30:00Z");
     succeeded_counting(&db, "FileGeneration", malformed);
@@ -182,7 +195,8 @@ fn python_csv_rows(csv: &[u8]) -> Vec<Vec<String>> {
     let script = "import csv, json, sys\n\
                   with open(sys.argv[1], newline='', encoding='utf-8') as f:\n    \
                   print(json.dumps(list(csv.reader(f, strict=True))))";
-    let out = std::process::Command::new("python3").arg("-c").arg(script).arg(file.path()).output().expect("run python3");
+    let out =
+        std::process::Command::new("python3").arg("-c").arg(script).arg(file.path()).output().expect("run python3");
     assert!(out.status.success(), "Python's csv module rejected the file: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).expect("python printed JSON rows")
 }

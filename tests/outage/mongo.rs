@@ -46,7 +46,9 @@ async fn mongodb_down_before_a_run_fails_after_bounded_retries_and_the_next_run_
         "the window of the failed tick was caught up"
     );
     let mut want: Vec<_> = seed.readings.iter().map(Reading::doc).collect();
-    want.extend(seed.expected_estimates(utc("2026-01-15T09:45:00Z"), utc("2026-01-15T10:30:00Z")).iter().map(Reading::doc));
+    want.extend(
+        seed.expected_estimates(utc("2026-01-15T09:45:00Z"), utc("2026-01-15T10:30:00Z")).iter().map(Reading::doc),
+    );
     assert_eq!(readings(&b.db).await, canonical(&want), "readings equal a run without the outage");
 }
 
@@ -70,7 +72,11 @@ async fn mongodb_going_away_mid_backfill_fails_clearly_and_a_rerun_leaves_the_da
     let line = failed_clearly(
         &out,
         1,
-        &["HourlyDataChange 2026-01-15T14:00:00Z/2026-01-15T15:00:00Z failed", "rolling readings up into hourly_usage", "the ledger could not be updated"],
+        &[
+            "HourlyDataChange 2026-01-15T14:00:00Z/2026-01-15T15:00:00Z failed",
+            "rolling readings up into hourly_usage",
+            "the ledger could not be updated",
+        ],
     );
     bounded_backoff(&retry_waits(&out.stderr, "rolling readings up into hourly_usage"), &out.stderr);
     eprintln!("MongoDB gone mid-run: reported after {took:?}: {line}");
@@ -82,7 +88,11 @@ async fn mongodb_going_away_mid_backfill_fails_clearly_and_a_rerun_leaves_the_da
     let got: Vec<_> = runs.iter().map(|e| (e.window_start.as_str(), e.status.as_str())).collect();
     assert_eq!(
         got,
-        vec![("2026-01-15T12:00:00Z", "succeeded"), ("2026-01-15T13:00:00Z", "succeeded"), ("2026-01-15T14:00:00Z", "running")],
+        vec![
+            ("2026-01-15T12:00:00Z", "succeeded"),
+            ("2026-01-15T13:00:00Z", "succeeded"),
+            ("2026-01-15T14:00:00Z", "running")
+        ],
         "the ledger once MongoDB is back"
     );
 
@@ -94,7 +104,11 @@ async fn mongodb_going_away_mid_backfill_fails_clearly_and_a_rerun_leaves_the_da
     let got: Vec<_> = runs.iter().map(|e| (e.window_start.as_str(), e.status.as_str())).collect();
     assert_eq!(
         got,
-        ["12", "13", "14", "15"].map(|h| (format!("2026-01-15T{h}:00:00Z"), "succeeded")).iter().map(|(w, s)| (w.as_str(), *s)).collect::<Vec<_>>()
+        ["12", "13", "14", "15"]
+            .map(|h| (format!("2026-01-15T{h}:00:00Z"), "succeeded"))
+            .iter()
+            .map(|(w, s)| (w.as_str(), *s))
+            .collect::<Vec<_>>()
     );
     let sort = doc! { "periodStart": 1, "meterId": 1 };
     assert_eq!(
@@ -113,8 +127,13 @@ async fn mongodb_gone_longer_than_the_lease_ttl_stops_the_run_saying_the_lease_c
     // job's retries are used up: 3 s lease, renewed every second; 4 x 3 s server selection.
     b.proxy.go_down_on(b"$merge", 1);
     let cli = b.cli_selecting(3000).env("LEASE_TTL", "3s");
-    let (out, took) = timed(&cli.clone().args(["run", "--process", "HourlyDataChange", "--at", "2026-01-15T17:00:00Z"]));
-    let line = failed_clearly(&out, 1, &["HourlyDataChange 2026-01-15T16:00:00Z/2026-01-15T17:00:00Z failed", "could not renew the process lease"]);
+    let (out, took) =
+        timed(&cli.clone().args(["run", "--process", "HourlyDataChange", "--at", "2026-01-15T17:00:00Z"]));
+    let line = failed_clearly(
+        &out,
+        1,
+        &["HourlyDataChange 2026-01-15T16:00:00Z/2026-01-15T17:00:00Z failed", "could not renew the process lease"],
+    );
     assert!(!line.contains("another run"), "no other run took the lease: {line}");
     eprintln!("MongoDB gone past the lease TTL: reported after {took:?}: {line}");
 

@@ -21,7 +21,11 @@ async fn s3_gone_mid_upload_fails_the_window_leaves_no_partial_object_and_the_ne
     proxy.go_down_on(b"partNumber=", 1);
     let (out, took) = timed(&cli);
     assert!(proxy.tripped(), "the outage happened");
-    let line = failed_clearly(&out, 1, &["FileGeneration 2026-01-14T00:00:00Z/2026-01-15T00:00:00Z failed", "S3", "daily-usage/2026-01-14.csv"]);
+    let line = failed_clearly(
+        &out,
+        1,
+        &["FileGeneration 2026-01-14T00:00:00Z/2026-01-15T00:00:00Z failed", "S3", "daily-usage/2026-01-14.csv"],
+    );
     assert!(!line.contains("ledger could not be updated"), "MongoDB was up: {line}");
     let waits = retry_waits(&out.stderr, "s3 upload part");
     assert_eq!(waits.len(), 3, "the part was tried 4 times: {waits:?}");
@@ -31,7 +35,11 @@ async fn s3_gone_mid_upload_fails_the_window_leaves_no_partial_object_and_the_ne
     let got: Vec<_> = runs.iter().map(|e| (e.window_start.as_str(), e.status.as_str())).collect();
     assert_eq!(got, vec![("2026-01-14T00:00:00Z", "failed"), ("2026-01-15T00:00:00Z", "skipped")]);
     let ledger = db.db.collection::<mongodb::bson::Document>("job_runs");
-    let entry = ledger.find_one(mongodb::bson::doc! { "status": "failed" }).await.expect("read the ledger").expect("the failed entry");
+    let entry = ledger
+        .find_one(mongodb::bson::doc! { "status": "failed" })
+        .await
+        .expect("read the ledger")
+        .expect("the failed entry");
     assert!(entry.get_str("error").is_ok_and(|e| e.contains("S3") && e.contains("2026-01-14.csv")), "{entry}");
     assert_eq!(s3.keys().await, Vec::<String>::new(), "no object, partial or whole, is visible");
     let left_open = s3.open_uploads().await;
@@ -51,9 +59,16 @@ async fn s3_gone_mid_upload_fails_the_window_leaves_no_partial_object_and_the_ne
     clean_cli.args(backfill).run().success();
     for day in ["2026-01-14", "2026-01-15"] {
         for ext in ["csv", "manifest.json"] {
-            let (got, want) = (s3.get(&format!("prefix/daily-usage/{day}.{ext}")).await, s3.get(&format!("clean/daily-usage/{day}.{ext}")).await);
+            let (got, want) = (
+                s3.get(&format!("prefix/daily-usage/{day}.{ext}")).await,
+                s3.get(&format!("clean/daily-usage/{day}.{ext}")).await,
+            );
             assert!(!want.is_empty());
-            assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(&want), "{day}.{ext} differs from a clean run's");
+            assert_eq!(
+                String::from_utf8_lossy(&got),
+                String::from_utf8_lossy(&want),
+                "{day}.{ext} differs from a clean run's"
+            );
         }
     }
     eprintln!("S3 outage: {left_open} upload(s) left open by the failed run, aborted by the next");

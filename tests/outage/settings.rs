@@ -86,7 +86,8 @@ async fn malformed_times_and_flags_are_usage_errors_naming_the_flag_and_touch_no
     ];
     for (args, flag) in cases {
         let case = args.join(" ");
-        let cli = db.cli().env("SCHEDULE_TIMEZONE", "America/New_York").args(["run", "--process", "QuarterHourlyDataChange"]);
+        let cli =
+            db.cli().env("SCHEDULE_TIMEZONE", "America/New_York").args(["run", "--process", "QuarterHourlyDataChange"]);
         rejected(&case, &cli.args(args.iter().copied()).run(), 2, &[flag]);
     }
     untouched(&db, "malformed flags").await;
@@ -95,7 +96,8 @@ async fn malformed_times_and_flags_are_usage_errors_naming_the_flag_and_touch_no
 #[test]
 fn an_unusable_infra_config_file_exits_3_naming_the_file_and_calls_no_aws_api() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let example = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/intervalprocessing.toml")).expect("example deployment file");
+    let example = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/intervalprocessing.toml"))
+        .expect("example deployment file");
     let file = |name: &str, bytes: &[u8]| {
         let p = dir.path().join(name);
         std::fs::write(&p, bytes).expect("write a deployment file");
@@ -120,8 +122,14 @@ fn an_unusable_infra_config_file_exits_3_naming_the_file_and_calls_no_aws_api() 
     // Every AWS call would go through this proxy (to a closed port): none may be made.
     let aws = Proxy::start(SocketAddr::from(([127, 0, 0, 1], 9)));
     for (case, path, words) in &cases {
-        for cmd in [&["infra", "validate"][..], &["infra", "plan"], &["infra", "apply", "--auto-approve"], &["infra", "status"]] {
-            let cli = Cli::new().env("AWS_ENDPOINT_URL", aws.endpoint()).args(cmd.iter().copied()).args(["--config", path]);
+        for cmd in [
+            &["infra", "validate"][..],
+            &["infra", "plan"],
+            &["infra", "apply", "--auto-approve"],
+            &["infra", "status"],
+        ] {
+            let cli =
+                Cli::new().env("AWS_ENDPOINT_URL", aws.endpoint()).args(cmd.iter().copied()).args(["--config", path]);
             rejected(&format!("{} with {case}", cmd.join(" ")), &cli.run(), 3, words);
         }
     }

@@ -48,9 +48,7 @@ async fn a_failed_window_is_retried_by_the_next_scheduled_run() {
     // The bucket the output goes to does not exist yet: the 15th fails.
     let missing = format!("{}-later", s3.bucket);
     let cli = || {
-        s3.point(db.cli())
-            .env("processToRun", "FileGeneration")
-            .env("OUTPUT_URL", format!("s3://{missing}/prefix/"))
+        s3.point(db.cli()).env("processToRun", "FileGeneration").env("OUTPUT_URL", format!("s3://{missing}/prefix/"))
     };
     let out = cli().env("SCHEDULED_TIME", "2026-01-16T02:30:00Z").run().expect_code(1);
     let runs = history(&db, None);

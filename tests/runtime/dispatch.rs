@@ -61,7 +61,8 @@ async fn the_process_flag_wins_over_process_to_run() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_schedule_timezone_exits_3_naming_the_variable() {
     let db = TestDb::new().await;
-    let out = db.cli().env("SCHEDULE_TIMEZONE", "Mars/Olympus_Mons").args(["run", "--process", "HourlyDataChange"]).run();
+    let out =
+        db.cli().env("SCHEDULE_TIMEZONE", "Mars/Olympus_Mons").args(["run", "--process", "HourlyDataChange"]).run();
     let out = out.expect_code(3);
     let errors = error_lines(&out.stderr);
     assert_eq!(errors.len(), 1, "{}", out.stderr);
@@ -90,7 +91,16 @@ async fn a_dry_run_prints_the_windows_and_writes_nothing() {
     let cli = || db.cli().env("OUTPUT_URL", format!("file://{}", dir.path().display()));
 
     let out = cli()
-        .args(["run", "--process", "QuarterHourlyDataChange", "--dry-run", "--from", "2026-01-15", "--to", "2026-01-16"])
+        .args([
+            "run",
+            "--process",
+            "QuarterHourlyDataChange",
+            "--dry-run",
+            "--from",
+            "2026-01-15",
+            "--to",
+            "2026-01-16",
+        ])
         .run()
         .success();
     assert!(out.stdout.contains("would process 96 window(s)"), "{}", out.stdout);

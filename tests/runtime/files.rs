@@ -92,10 +92,15 @@ async fn file_output_holds_the_same_bytes_as_s3() {
     run_ok(db.cli().env("OUTPUT_URL", format!("file://{}", root.display())), "FileGeneration", &["--at", AT]);
 
     for name in [format!("{DAY}.csv"), format!("{DAY}.manifest.json")] {
-        let local = std::fs::read(root.join("daily-usage").join(&name)).unwrap_or_else(|e| panic!("read local {name}: {e}"));
+        let local =
+            std::fs::read(root.join("daily-usage").join(&name)).unwrap_or_else(|e| panic!("read local {name}: {e}"));
         let remote = s3.get(&format!("prefix/daily-usage/{name}")).await;
         assert!(!local.is_empty());
-        assert_eq!(String::from_utf8_lossy(&local), String::from_utf8_lossy(&remote), "{name}: file:// and s3:// differ");
+        assert_eq!(
+            String::from_utf8_lossy(&local),
+            String::from_utf8_lossy(&remote),
+            "{name}: file:// and s3:// differ"
+        );
     }
     let mut left: Vec<String> = std::fs::read_dir(root.join("daily-usage"))
         .expect("list output dir")

@@ -98,7 +98,8 @@ impl Seed {
     /// - `+SUM` inactive (a formula-looking id): every 8th interval.
     /// - `MTR-NEW` active: no readings at all (estimates are 0).
     pub fn standard(day: NaiveDate) -> Seed {
-        let meters = [("MTR-A", true), ("MTR-B", true), ("MTR-C", false), ("=CMD", true), ("+SUM", false), ("MTR-NEW", true)];
+        let meters =
+            [("MTR-A", true), ("MTR-B", true), ("MTR-C", false), ("=CMD", true), ("+SUM", false), ("MTR-NEW", true)];
         let mut s = Seed { meters: meters.iter().map(|(m, a)| ((*m).to_owned(), *a)).collect(), readings: Vec::new() };
         let first = midnight(day) - TimeDelta::days(3);
         for n in 0..5 * 96 {
@@ -141,7 +142,8 @@ impl Seed {
 
     /// Writes the meters and readings with the driver (not `seed`).
     pub async fn insert(&self, db: &TestDb) {
-        let meters: Vec<Document> = self.meters.iter().map(|(id, active)| doc! { "_id": id, "active": *active }).collect();
+        let meters: Vec<Document> =
+            self.meters.iter().map(|(id, active)| doc! { "_id": id, "active": *active }).collect();
         if !meters.is_empty() {
             db.db.collection::<Document>("meters").insert_many(meters).await.expect("insert meters");
         }
@@ -177,7 +179,8 @@ impl Seed {
     /// active meter and 15-minute interval without any reading (usable or not), the latest
     /// earlier usable non-estimated kwh, or 0.
     pub fn expected_estimates(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Reading> {
-        let present: BTreeSet<(&str, DateTime<Utc>)> = self.readings.iter().map(|r| (r.meter.as_str(), r.start)).collect();
+        let present: BTreeSet<(&str, DateTime<Utc>)> =
+            self.readings.iter().map(|r| (r.meter.as_str(), r.start)).collect();
         let mut out = Vec::new();
         for (meter, _) in self.meters.iter().filter(|(_, active)| *active) {
             let mut t = from;
@@ -201,7 +204,8 @@ impl Seed {
 
 /// Documents as canonical strings (extended JSON: NaN compares equal to itself), sorted.
 pub fn canonical(docs: &[Document]) -> Vec<String> {
-    let mut v: Vec<String> = docs.iter().map(|d| Bson::Document(d.clone()).into_canonical_extjson().to_string()).collect();
+    let mut v: Vec<String> =
+        docs.iter().map(|d| Bson::Document(d.clone()).into_canonical_extjson().to_string()).collect();
     v.sort();
     v
 }
@@ -240,7 +244,8 @@ pub fn usage_rows(rows: &[Document], key_field: &str, key: &Bson) -> BTreeMap<St
         assert_eq!(fields, want, "unexpected fields in {d}");
         assert_eq!(d.get(key_field), Some(key), "{key_field} of {d}");
         let meter = d.get_str("meterId").unwrap_or_else(|e| panic!("meterId of {d}: {e}")).to_owned();
-        let u = Usage { kwh: num(d, "kwh"), intervals: count(d, "intervalCount"), estimated: count(d, "estimatedCount") };
+        let u =
+            Usage { kwh: num(d, "kwh"), intervals: count(d, "intervalCount"), estimated: count(d, "estimatedCount") };
         assert!(out.insert(meter, u).is_none(), "two rows for one meter in {rows:?}");
     }
     out
@@ -299,7 +304,11 @@ pub fn error_lines(stderr: &str) -> Vec<&str> {
 
 /// How many documents `collection` holds.
 pub async fn count_docs(db: &TestDb, collection: &str) -> u64 {
-    db.db.collection::<Document>(collection).count_documents(doc! {}).await.unwrap_or_else(|e| panic!("count {collection}: {e}"))
+    db.db
+        .collection::<Document>(collection)
+        .count_documents(doc! {})
+        .await
+        .unwrap_or_else(|e| panic!("count {collection}: {e}"))
 }
 
 /// A private moto with one bucket of this test's own, and a client to check what the binary wrote.
@@ -337,7 +346,8 @@ impl S3 {
 
     /// Every key in the bucket, sorted.
     pub async fn keys(&self) -> Vec<String> {
-        let out = self.client.list_objects_v2().bucket(&self.bucket).send().await.unwrap_or_else(|e| panic!("list: {e:?}"));
+        let out =
+            self.client.list_objects_v2().bucket(&self.bucket).send().await.unwrap_or_else(|e| panic!("list: {e:?}"));
         let mut keys: Vec<String> = out.contents().iter().filter_map(|o| o.key().map(str::to_owned)).collect();
         keys.sort();
         keys

@@ -22,7 +22,8 @@ async fn history_marks_running_entries_whose_run_no_longer_holds_the_lease_as_ab
     runs.insert_many([running("2026-01-01T00:00:00Z", "dead-run"), running("2026-01-01T01:00:00Z", "live-run")])
         .await
         .expect("insert ledger entries");
-    let lease = doc! { "_id": "HourlyDataChange", "holder": "live-run", "expiresAt": Utc::now() + TimeDelta::minutes(5) };
+    let lease =
+        doc! { "_id": "HourlyDataChange", "holder": "live-run", "expiresAt": Utc::now() + TimeDelta::minutes(5) };
     db.db.collection::<Document>("leases").insert_one(lease).await.expect("insert lease");
 
     let entries = history(&db, Some("HourlyDataChange"));
@@ -34,12 +35,19 @@ async fn history_marks_running_entries_whose_run_no_longer_holds_the_lease_as_ab
     let table = db.cli().args(["history", "--process", "HourlyDataChange"]).run().success();
     let line = |id: &str| table.stdout.lines().find(|l| l.contains(id)).map(str::to_owned);
     assert!(line("2026-01-01T00:00:00Z").is_some_and(|l| l.contains("abandoned")), "{}", table.stdout);
-    assert!(line("2026-01-01T01:00:00Z").is_some_and(|l| l.contains("running") && !l.contains("abandoned")), "{}", table.stdout);
+    assert!(
+        line("2026-01-01T01:00:00Z").is_some_and(|l| l.contains("running") && !l.contains("abandoned")),
+        "{}",
+        table.stdout
+    );
 
     // Once the live run's lease expires, its entry is abandoned too.
     db.db
         .collection::<Document>("leases")
-        .update_one(doc! { "_id": "HourlyDataChange" }, doc! { "$set": { "expiresAt": Utc::now() - TimeDelta::seconds(1) } })
+        .update_one(
+            doc! { "_id": "HourlyDataChange" },
+            doc! { "$set": { "expiresAt": Utc::now() - TimeDelta::seconds(1) } },
+        )
         .await
         .expect("expire lease");
     assert!(history(&db, Some("HourlyDataChange")).iter().all(|e| e.abandoned));

@@ -32,7 +32,8 @@ async fn snapshot(db: &TestDb) -> Vec<(&'static str, Vec<String>)> {
         out.push((coll, canonical(&db.dump(coll, sort).await)));
     }
     let coll = db.db.collection::<Document>("generated_files");
-    let cursor = coll.find(doc! {}).projection(doc! { "runId": 0, "generatedAt": 0 }).await.expect("find generated_files");
+    let cursor =
+        coll.find(doc! {}).projection(doc! { "runId": 0, "generatedAt": 0 }).await.expect("find generated_files");
     let files: Vec<Document> = futures::TryStreamExt::try_collect(cursor).await.expect("read generated_files");
     out.push(("generated_files", canonical(&files)));
     out

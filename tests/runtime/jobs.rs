@@ -5,7 +5,7 @@ use chrono::TimeDelta;
 use mongodb::bson::{Bson, doc};
 
 use super::fixtures::{
-    Seed, count_docs, date, history, midnight, readings, run_ok, usage_rows, utc, Kwh, Reading, Usage, canonical,
+    Kwh, Reading, Seed, Usage, canonical, count_docs, date, history, midnight, readings, run_ok, usage_rows, utc,
 };
 use crate::support::TestDb;
 
@@ -29,7 +29,12 @@ async fn quarter_hourly_estimates_exactly_the_missing_readings_of_active_meters(
     let by_meter: Vec<(&str, Kwh)> = estimates.iter().map(|r| (r.meter.as_str(), r.kwh)).collect();
     assert_eq!(
         by_meter,
-        vec![("MTR-A", Kwh::Num(0.125)), ("MTR-B", Kwh::Num(0.25)), ("=CMD", Kwh::Num(2.625)), ("MTR-NEW", Kwh::Num(0.0))],
+        vec![
+            ("MTR-A", Kwh::Num(0.125)),
+            ("MTR-B", Kwh::Num(0.25)),
+            ("=CMD", Kwh::Num(2.625)),
+            ("MTR-NEW", Kwh::Num(0.0))
+        ],
         "the seed no longer covers the cases this test is about"
     );
     let mut want = before.clone();
@@ -68,7 +73,8 @@ async fn check_rollup(process: &str, collection: &str, minutes: i64, from: &str,
     let step = TimeDelta::minutes(minutes);
     let mut start = from;
     let mut seen = 0;
-    let meters: std::collections::BTreeSet<String> = rows.iter().filter_map(|d| d.get_str("meterId").ok().map(str::to_owned)).collect();
+    let meters: std::collections::BTreeSet<String> =
+        rows.iter().filter_map(|d| d.get_str("meterId").ok().map(str::to_owned)).collect();
     assert!(meters.len() >= 4, "the seed should give several meters in these windows: {meters:?}");
     let runs = history(&db, Some(process));
     assert_eq!(runs.len() as i64, (to - from).num_minutes() / minutes, "{process}: one ledger entry per window");
@@ -80,7 +86,11 @@ async fn check_rollup(process: &str, collection: &str, minutes: i64, from: &str,
         assert_eq!(usage_rows(&window_rows, "periodStart", &key), want, "{collection} for the window starting {start}");
         let entry = runs.iter().find(|e| e.start() == start).unwrap_or_else(|| panic!("no ledger entry for {start}"));
         assert_eq!(entry.status, "succeeded");
-        assert_eq!(entry.malformed, Some(seed.malformed(start, start + step)), "malformed readings counted for {start}");
+        assert_eq!(
+            entry.malformed,
+            Some(seed.malformed(start, start + step)),
+            "malformed readings counted for {start}"
+        );
         start += step;
     }
     assert_eq!(seen, rows.len(), "{collection} has rows outside the windows run");

@@ -100,10 +100,7 @@ impl Cli {
 
     /// Runs to completion and captures both streams.
     pub fn run(&self) -> Output {
-        let out = self
-            .command()
-            .output()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary().display()));
+        let out = self.command().output().unwrap_or_else(|e| panic!("cannot start {}: {e}", binary().display()));
         Output {
             code: out.status.code(),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

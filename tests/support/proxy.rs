@@ -85,7 +85,8 @@ impl Proxy {
             .enable_all()
             .build()
             .unwrap_or_else(|e| panic!("a runtime for the proxy: {e}"));
-        let std_listener = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap_or_else(|e| panic!("bind the proxy port: {e}"));
+        let std_listener =
+            std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap_or_else(|e| panic!("bind the proxy port: {e}"));
         let port = std_listener.local_addr().unwrap_or_else(|e| panic!("proxy address: {e}")).port();
         let shared = Arc::new(Shared {
             target,

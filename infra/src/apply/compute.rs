@@ -7,7 +7,7 @@ use aws_sdk_ecs::types::{
 
 use crate::aws::Aws;
 use crate::error::InfraError;
-use crate::model::{CapacityProvider, Cluster, EcrRepository, LogGroup, TaskDefinition, Tags};
+use crate::model::{CapacityProvider, Cluster, EcrRepository, LogGroup, Tags, TaskDefinition};
 use crate::remote::{aws_err, task_definition_revisions};
 
 fn build_err(what: &str, e: impl std::fmt::Display) -> InfraError {
@@ -221,7 +221,9 @@ pub async fn register_task_definition(aws: &Aws, t: &TaskDefinition) -> Result<(
         .cpu(&t.cpu)
         .memory(&t.memory)
         .network_mode(NetworkMode::from(t.network_mode.as_str()))
-        .set_requires_compatibilities(Some(t.requires_compatibilities.iter().map(|c| Compatibility::from(c.as_str())).collect()))
+        .set_requires_compatibilities(Some(
+            t.requires_compatibilities.iter().map(|c| Compatibility::from(c.as_str())).collect(),
+        ))
         .runtime_platform(platform)
         .execution_role_arn(&t.execution_role_arn)
         .task_role_arn(&t.task_role_arn)

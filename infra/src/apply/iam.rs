@@ -9,7 +9,13 @@ use crate::remote::aws_err;
 
 fn iam_tags(tags: &Tags) -> Result<Vec<Tag>, InfraError> {
     tags.iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build().map_err(|e| InfraError::Failed(format!("cannot build iam tags: {e}"))))
+        .map(|(k, v)| {
+            Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .map_err(|e| InfraError::Failed(format!("cannot build iam tags: {e}")))
+        })
         .collect()
 }
 

@@ -58,7 +58,9 @@ async fn update(aws: &Aws, want: &Resource, have: &Resource) -> Result<(), Infra
         (Resource::ScheduleGroup(r), _) => scheduler::tag_schedule_group(aws, r).await,
         // UpdateSchedule replaces the whole schedule: the complete desired state is sent.
         (Resource::Schedule(r), _) => put_schedule(aws, r, true).await,
-        (other, _) => Err(InfraError::Failed(format!("cannot update {} {}: the remote kind differs", other.kind(), other.id()))),
+        (other, _) => {
+            Err(InfraError::Failed(format!("cannot update {} {}: the remote kind differs", other.kind(), other.id())))
+        }
     }
 }
 

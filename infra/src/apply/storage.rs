@@ -49,7 +49,10 @@ pub async fn configure_bucket(aws: &Aws, b: &Bucket) -> Result<(), InfraError> {
             .sse_algorithm(ServerSideEncryption::from(alg.as_str()))
             .build()
             .map_err(build_err)?;
-        let rule = ServerSideEncryptionRule::builder().apply_server_side_encryption_by_default(default).bucket_key_enabled(b.bucket_key).build();
+        let rule = ServerSideEncryptionRule::builder()
+            .apply_server_side_encryption_by_default(default)
+            .bucket_key_enabled(b.bucket_key)
+            .build();
         let conf = ServerSideEncryptionConfiguration::builder().rules(rule).build().map_err(build_err)?;
         s3.put_bucket_encryption()
             .bucket(&b.name)
@@ -71,7 +74,9 @@ pub async fn configure_bucket(aws: &Aws, b: &Bucket) -> Result<(), InfraError> {
             .id("abort-incomplete-multipart-uploads")
             .status(ExpirationStatus::Enabled)
             .filter(LifecycleRuleFilter::builder().prefix("").build())
-            .abort_incomplete_multipart_upload(AbortIncompleteMultipartUpload::builder().days_after_initiation(days).build())
+            .abort_incomplete_multipart_upload(
+                AbortIncompleteMultipartUpload::builder().days_after_initiation(days).build(),
+            )
             .build()
             .map_err(build_err)?;
         let conf = BucketLifecycleConfiguration::builder().rules(rule).build().map_err(build_err)?;
@@ -82,7 +87,11 @@ pub async fn configure_bucket(aws: &Aws, b: &Bucket) -> Result<(), InfraError> {
             .await
             .map_err(|e| aws_err(&what, "s3:PutBucketLifecycleConfiguration", e))?;
     }
-    let tags = b.tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build().map_err(build_err)).collect::<Result<Vec<_>, _>>()?;
+    let tags = b
+        .tags
+        .iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build().map_err(build_err))
+        .collect::<Result<Vec<_>, _>>()?;
     s3.put_bucket_tagging()
         .bucket(&b.name)
         .tagging(Tagging::builder().set_tag_set(Some(tags)).build().map_err(build_err)?)

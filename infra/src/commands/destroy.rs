@@ -15,7 +15,8 @@ pub async fn run(s: &Settings, auto_approve: bool) -> Result<i32, InfraError> {
     let aws = connect(s).await?;
     let want = desired(s, &aws.arns);
     let have = read_all(&aws, &want).await?;
-    let managed = |r: &Resource| r.tags().is_some_and(|t| t.get(MANAGED_BY_KEY).map(String::as_str) == Some(MANAGED_BY_VALUE));
+    let managed =
+        |r: &Resource| r.tags().is_some_and(|t| t.get(MANAGED_BY_KEY).map(String::as_str) == Some(MANAGED_BY_VALUE));
     let group_is_ours = have.iter().flatten().any(|r| matches!(r, Resource::ScheduleGroup(_)) && managed(r));
 
     // `kept`: managed but deliberately left (data, foreign schedules): destroy is incomplete.
@@ -26,7 +27,9 @@ pub async fn run(s: &Settings, auto_approve: bool) -> Result<i32, InfraError> {
     for r in have.into_iter().flatten() {
         match &r {
             Resource::Schedule(_) if group_is_ours => doomed.push(r),
-            Resource::Schedule(_) => not_ours.push(format!("{} {} (its schedule group is not managed by infra)", r.kind(), r.id())),
+            Resource::Schedule(_) => {
+                not_ours.push(format!("{} {} (its schedule group is not managed by infra)", r.kind(), r.id()))
+            }
             Resource::ScheduleGroup(g) if managed(&r) => {
                 let foreign: Vec<String> = schedule_names(&aws, &g.name)
                     .await?
@@ -36,7 +39,12 @@ pub async fn run(s: &Settings, auto_approve: bool) -> Result<i32, InfraError> {
                 if foreign.is_empty() {
                     doomed.push(r);
                 } else {
-                    kept.push(format!("{} {} (it also holds unmanaged schedules: {})", r.kind(), r.id(), foreign.join(", ")));
+                    kept.push(format!(
+                        "{} {} (it also holds unmanaged schedules: {})",
+                        r.kind(),
+                        r.id(),
+                        foreign.join(", ")
+                    ));
                 }
             }
             Resource::Bucket(b) if managed(&r) => {
@@ -63,6 +71,9 @@ pub async fn run(s: &Settings, auto_approve: bool) -> Result<i32, InfraError> {
     if kept.is_empty() {
         Ok(0)
     } else {
-        Err(InfraError::Failed(format!("destroy is incomplete: {} managed resource(s) were kept, see above", kept.len())))
+        Err(InfraError::Failed(format!(
+            "destroy is incomplete: {} managed resource(s) were kept, see above",
+            kept.len()
+        )))
     }
 }

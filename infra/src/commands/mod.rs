@@ -28,7 +28,9 @@ pub async fn dispatch(args: InfraArgs, history: &dyn RunHistory) -> Result<i32, 
         InfraCommand::Enable { process } => toggle::run(&settings, processes(process.as_deref())?, true).await,
         InfraCommand::Disable { process } => toggle::run(&settings, processes(process.as_deref())?, false).await,
         InfraCommand::Destroy { auto_approve } => destroy::run(&settings, auto_approve).await,
-        InfraCommand::Run { process, wait, poll_interval } => run::run(&settings, parse_process(&process)?, wait, poll_interval).await,
+        InfraCommand::Run { process, wait, poll_interval } => {
+            run::run(&settings, parse_process(&process)?, wait, poll_interval).await
+        }
         InfraCommand::Status => status::run(&settings, history).await,
     }
 }
@@ -36,7 +38,8 @@ pub async fn dispatch(args: InfraArgs, history: &dyn RunHistory) -> Result<i32, 
 /// Reads and validates the deployment file; any problem is a configuration error (exit 3).
 pub fn load(path: &Path) -> Result<Settings, InfraError> {
     let file = Deployment::load(path)?;
-    crate::validate::validate(&file).map_err(|problems| InfraError::Invalid { path: path.display().to_string(), problems })
+    crate::validate::validate(&file)
+        .map_err(|problems| InfraError::Invalid { path: path.display().to_string(), problems })
 }
 
 async fn connect(settings: &Settings) -> Result<Aws, InfraError> {

@@ -33,10 +33,6 @@ pub async fn apply(s: &Settings, auto_approve: bool) -> Result<i32, InfraError> 
     }
     confirm("apply these changes", auto_approve)?;
     crate::apply::execute(&aws, &plan).await?;
-    crate::say!(
-        "Apply complete: {} created, {} updated.",
-        plan.count(Action::Create),
-        plan.count(Action::Update)
-    );
+    crate::say!("Apply complete: {} created, {} updated.", plan.count(Action::Create), plan.count(Action::Update));
     Ok(0)
 }

@@ -27,7 +27,9 @@ pub async fn run(s: &Settings, p: Process, wait: bool, poll: Duration) -> Result
         .map(|(k, v)| KeyValuePair::builder().name(k).value(v).build())
         .to_vec();
     let overrides = TaskOverride::builder()
-        .container_overrides(ContainerOverride::builder().name(names::container(p)).set_environment(Some(environment)).build())
+        .container_overrides(
+            ContainerOverride::builder().name(names::container(p)).set_environment(Some(environment)).build(),
+        )
         .build();
     let vpc = AwsVpcConfiguration::builder()
         .set_subnets(Some(s.file.subnets.clone()))
@@ -35,7 +37,12 @@ pub async fn run(s: &Settings, p: Process, wait: bool, poll: Duration) -> Result
         .assign_public_ip(AssignPublicIp::Disabled)
         .build()
         .map_err(build_err)?;
-    let strategy = CapacityProviderStrategyItem::builder().capacity_provider("FARGATE").weight(1).base(0).build().map_err(build_err)?;
+    let strategy = CapacityProviderStrategyItem::builder()
+        .capacity_provider("FARGATE")
+        .weight(1)
+        .base(0)
+        .build()
+        .map_err(build_err)?;
     let out = aws
         .ecs
         .run_task()
@@ -81,7 +88,11 @@ pub async fn run(s: &Settings, p: Process, wait: bool, poll: Duration) -> Result
         }
         let container = task.containers().iter().find(|c| c.name() == Some(names::container(p).as_str()));
         let code = container.and_then(|c| c.exit_code());
-        crate::say!("stopped: {} (exit code {})", task.stopped_reason().unwrap_or("no reason given"), code.map_or("none".to_owned(), |c| c.to_string()));
+        crate::say!(
+            "stopped: {} (exit code {})",
+            task.stopped_reason().unwrap_or("no reason given"),
+            code.map_or("none".to_owned(), |c| c.to_string())
+        );
         return Ok(code.unwrap_or(1));
     }
 }

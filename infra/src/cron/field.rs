@@ -120,13 +120,14 @@ pub(super) fn parse_cron(inner: &str) -> Result<Cron, CronError> {
     let minutes = parse_list("minutes", min, 0, 59, &[])?;
     let hours = parse_list("hours", hour, 0, 23, &[])?;
     let months = parse_list("month", month, 1, 12, &MONTHS)?;
-    let years = parse_list("year", year, 1970, 2199, &[])?
-        .into_iter()
-        .map(|y| i32::try_from(y).unwrap_or(i32::MAX))
-        .collect();
+    let years =
+        parse_list("year", year, 1970, 2199, &[])?.into_iter().map(|y| i32::try_from(y).unwrap_or(i32::MAX)).collect();
     match (*dom == "?", *dow == "?") {
         (true, true) => {
-            return Err(CronError::new("day-of-month", "day-of-month and day-of-week cannot both be \"?\"; exactly one of them must be"));
+            return Err(CronError::new(
+                "day-of-month",
+                "day-of-month and day-of-week cannot both be \"?\"; exactly one of them must be",
+            ));
         }
         (false, false) => {
             return Err(CronError::new(
@@ -136,14 +137,7 @@ pub(super) fn parse_cron(inner: &str) -> Result<Cron, CronError> {
         }
         _ => {}
     }
-    Ok(Cron {
-        minutes,
-        hours,
-        day_of_month: parse_dom(dom)?,
-        months,
-        day_of_week: parse_dow(dow)?,
-        years,
-    })
+    Ok(Cron { minutes, hours, day_of_month: parse_dom(dom)?, months, day_of_week: parse_dow(dow)?, years })
 }
 
 fn parse_dom(s: &str) -> Result<DayOfMonth, CronError> {
@@ -194,7 +188,10 @@ fn parse_dow(s: &str) -> Result<DayOfWeek, CronError> {
         return Ok(DayOfWeek::Last(day));
     }
     if s.contains('L') || s.contains('W') {
-        return Err(CronError::new(F, format!("{s:?}: L stands alone or after one day (L, 6L); W is day-of-month only")));
+        return Err(CronError::new(
+            F,
+            format!("{s:?}: L stands alone or after one day (L, 6L); W is day-of-month only"),
+        ));
     }
     parse_list(F, s, 1, 7, &DAYS).map(DayOfWeek::Days)
 }
@@ -207,9 +204,12 @@ fn parse_list(field: &'static str, s: &str, lo: u32, hi: u32, names: &[&str]) ->
     let mut out = BTreeSet::new();
     for item in s.split(',') {
         let (range, step) = match item.split_once('/') {
-            Some((r, step)) => (r, Some(number(field, step, 1, hi - lo + 1).map_err(|_| {
-                CronError::new(field, format!("{item:?}: the increment after / must be 1-{}", hi - lo + 1))
-            })?)),
+            Some((r, step)) => (
+                r,
+                Some(number(field, step, 1, hi - lo + 1).map_err(|_| {
+                    CronError::new(field, format!("{item:?}: the increment after / must be 1-{}", hi - lo + 1))
+                })?),
+            ),
             None => (item, None),
         };
         let (start, end) = if range == "*" {
@@ -235,7 +235,8 @@ fn number_or_name(field: &'static str, s: &str, lo: u32, hi: u32, names: &[&str]
         return Ok(lo + u32::try_from(i).unwrap_or(0));
     }
     number(field, s, lo, hi).map_err(|_| {
-        let named = if names.is_empty() { String::new() } else { format!(" or {}-{}", names[0], names[names.len() - 1]) };
+        let named =
+            if names.is_empty() { String::new() } else { format!(" or {}-{}", names[0], names[names.len() - 1]) };
         CronError::new(field, format!("{s:?} is out of range: allowed values are {lo}-{hi}{named}"))
     })
 }

@@ -44,7 +44,8 @@ pub fn task_definition(s: &Settings, arns: &Arns, ps: &ProcessSettings) -> TaskD
         ("RUN_TIMEOUT".to_owned(), humantime::format_duration(ps.timeout).to_string()),
         (
             "SHUTDOWN_GRACE".to_owned(),
-            humantime::format_duration(Duration::from_secs(u64::try_from(s.shutdown_grace_seconds).unwrap_or(0))).to_string(),
+            humantime::format_duration(Duration::from_secs(u64::try_from(s.shutdown_grace_seconds).unwrap_or(0)))
+                .to_string(),
         ),
         ("LOG_FORMAT".to_owned(), "json".to_owned()),
     ]);

@@ -62,17 +62,19 @@ pub fn task_role(s: &Settings, arns: &Arns) -> Role {
 /// What EventBridge Scheduler may do: run the five task definitions on the cluster and pass exactly
 /// the execution and task roles to ECS.
 pub fn scheduler_role(s: &Settings, arns: &Arns) -> Role {
-    let families: Vec<String> = Process::ALL
-        .iter()
-        .flat_map(|p| [arns.task_family(*p), format!("{}:*", arns.task_family(*p))])
-        .collect();
+    let families: Vec<String> =
+        Process::ALL.iter().flat_map(|p| [arns.task_family(*p), format!("{}:*", arns.task_family(*p))]).collect();
     let policy = document(vec![
         with_condition(
             allow("RunTasks", &["ecs:RunTask"], families),
             json!({ "ArnEquals": { "ecs:cluster": arns.cluster(&s.file.cluster) } }),
         ),
         with_condition(
-            allow("PassTaskRoles", &["iam:PassRole"], vec![arns.role(names::EXECUTION_ROLE), arns.role(names::TASK_ROLE)]),
+            allow(
+                "PassTaskRoles",
+                &["iam:PassRole"],
+                vec![arns.role(names::EXECUTION_ROLE), arns.role(names::TASK_ROLE)],
+            ),
             json!({ "StringLike": { "iam:PassedToService": "ecs-tasks.amazonaws.com" } }),
         ),
     ]);

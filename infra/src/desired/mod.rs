@@ -52,10 +52,7 @@ pub fn tags(settings: &Settings) -> Tags {
 
 /// Everything the deployment consists of, in creation order.
 pub fn desired(settings: &Settings, arns: &Arns) -> Vec<Resource> {
-    let mut out = vec![
-        Resource::EcrRepository(ecr_repository(settings)),
-        Resource::Bucket(bucket(settings)),
-    ];
+    let mut out = vec![Resource::EcrRepository(ecr_repository(settings)), Resource::Bucket(bucket(settings))];
     out.extend(Process::ALL.map(|p| Resource::LogGroup(log_group(settings, p))));
     out.push(Resource::Role(execution_role(settings, arns)));
     out.push(Resource::Role(task_role(settings, arns)));

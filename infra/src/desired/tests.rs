@@ -74,7 +74,10 @@ fn task_role_writes_only_under_the_prefix_and_scheduler_passes_exactly_two_roles
     let a = arns();
     let doc = &task_role(&s, &a).policies["output"];
     let resources: Vec<String> = policy::resources(doc).into_iter().map(|(_, _, r)| r).collect();
-    assert!(resources.contains(&"arn:aws:s3:::intervalprocessing-example/GeneratedFiles/*".to_owned()), "{resources:?}");
+    assert!(
+        resources.contains(&"arn:aws:s3:::intervalprocessing-example/GeneratedFiles/*".to_owned()),
+        "{resources:?}"
+    );
     let doc = &scheduler_role(&s, &a).policies["run-tasks"];
     let pass: Vec<String> = policy::resources(doc)
         .into_iter()
@@ -83,14 +86,18 @@ fn task_role_writes_only_under_the_prefix_and_scheduler_passes_exactly_two_roles
         .collect();
     assert_eq!(
         pass,
-        ["arn:aws:iam::123456789012:role/IntervalProcessing-Task", "arn:aws:iam::123456789012:role/IntervalProcessing-TaskExecution"]
+        [
+            "arn:aws:iam::123456789012:role/IntervalProcessing-Task",
+            "arn:aws:iam::123456789012:role/IntervalProcessing-TaskExecution"
+        ]
     );
 }
 
 #[test]
 fn schedules_start_disabled_with_the_scheduled_time_override() {
     let all = desired(&settings(), &arns());
-    let schedules: Vec<_> = all.iter().filter_map(|r| if let Resource::Schedule(s) = r { Some(s) } else { None }).collect();
+    let schedules: Vec<_> =
+        all.iter().filter_map(|r| if let Resource::Schedule(s) = r { Some(s) } else { None }).collect();
     assert_eq!(schedules.len(), 5);
     for s in schedules {
         assert_eq!(s.state, "DISABLED");

@@ -7,7 +7,7 @@ use aws_sdk_ecs::types::{ClusterField, TaskDefinitionField, TaskDefinitionStatus
 use super::{aws_err, is_missing};
 use crate::aws::Aws;
 use crate::error::InfraError;
-use crate::model::{CapacityProvider, Cluster, Container, EcrRepository, LogGroup, TaskDefinition, Tags};
+use crate::model::{CapacityProvider, Cluster, Container, EcrRepository, LogGroup, Tags, TaskDefinition};
 
 pub async fn ecr_repository(aws: &Aws, name: &str) -> Result<Option<EcrRepository>, InfraError> {
     let what = format!("ecr repository {name}");
@@ -47,14 +47,22 @@ pub async fn cluster(aws: &Aws, name: &str) -> Result<Option<Cluster>, InfraErro
     let mut default_strategy: Vec<CapacityProvider> = c
         .default_capacity_provider_strategy()
         .iter()
-        .map(|s| CapacityProvider { capacity_provider: s.capacity_provider().to_owned(), weight: s.weight(), base: s.base() })
+        .map(|s| CapacityProvider {
+            capacity_provider: s.capacity_provider().to_owned(),
+            weight: s.weight(),
+            base: s.base(),
+        })
         .collect();
     default_strategy.sort();
     Ok(Some(Cluster {
         name: name.to_owned(),
         capacity_providers,
         default_strategy,
-        tags: c.tags().iter().map(|t| (t.key().unwrap_or_default().to_owned(), t.value().unwrap_or_default().to_owned())).collect(),
+        tags: c
+            .tags()
+            .iter()
+            .map(|t| (t.key().unwrap_or_default().to_owned(), t.value().unwrap_or_default().to_owned()))
+            .collect(),
     }))
 }
 
@@ -85,7 +93,14 @@ pub async fn log_group(aws: &Aws, name: &str) -> Result<Option<LogGroup>, InfraE
 
 /// The latest ACTIVE revision of `family`, or `None` when there is none.
 pub async fn task_definition(aws: &Aws, family: &str) -> Result<Option<TaskDefinition>, InfraError> {
-    let out = match aws.ecs.describe_task_definition().task_definition(family).include(TaskDefinitionField::Tags).send().await {
+    let out = match aws
+        .ecs
+        .describe_task_definition()
+        .task_definition(family)
+        .include(TaskDefinitionField::Tags)
+        .send()
+        .await
+    {
         Ok(o) => o,
         Err(e) if is_missing(&e, &["ClientException"]) => return Ok(None),
         Err(e) => return Err(aws_err(&format!("task definition {family}"), "ecs:DescribeTaskDefinition", e)),
@@ -94,8 +109,11 @@ pub async fn task_definition(aws: &Aws, family: &str) -> Result<Option<TaskDefin
     if td.status() != Some(&TaskDefinitionStatus::Active) {
         return Ok(None);
     }
-    let tags: Tags =
-        out.tags().iter().map(|t| (t.key().unwrap_or_default().to_owned(), t.value().unwrap_or_default().to_owned())).collect();
+    let tags: Tags = out
+        .tags()
+        .iter()
+        .map(|t| (t.key().unwrap_or_default().to_owned(), t.value().unwrap_or_default().to_owned()))
+        .collect();
     let Some(c) = td.container_definitions().first() else { return Ok(None) };
     let mut requires: Vec<String> = td.requires_compatibilities().iter().map(|c| c.as_str().to_owned()).collect();
     requires.sort();
@@ -114,8 +132,12 @@ pub async fn task_definition(aws: &Aws, family: &str) -> Result<Option<TaskDefin
         network_mode: td.network_mode().map(|m| m.as_str().to_owned()).unwrap_or_default(),
         requires_compatibilities: requires,
         // AWS's defaults when the platform is not given.
-        operating_system: platform.and_then(|p| p.operating_system_family()).map_or("LINUX".to_owned(), |o| o.as_str().to_owned()),
-        cpu_architecture: platform.and_then(|p| p.cpu_architecture()).map_or("X86_64".to_owned(), |a| a.as_str().to_owned()),
+        operating_system: platform
+            .and_then(|p| p.operating_system_family())
+            .map_or("LINUX".to_owned(), |o| o.as_str().to_owned()),
+        cpu_architecture: platform
+            .and_then(|p| p.cpu_architecture())
+            .map_or("X86_64".to_owned(), |a| a.as_str().to_owned()),
         execution_role_arn: td.execution_role_arn().unwrap_or_default().to_owned(),
         task_role_arn: td.task_role_arn().unwrap_or_default().to_owned(),
         ephemeral_storage_gib: td.ephemeral_storage().map_or(20, |e| e.size_in_gib()),

@@ -37,7 +37,8 @@ pub async fn role(aws: &Aws, name: &str) -> Result<Option<Role>, InfraError> {
         let value = parse_document(doc.policy_document()).map(|d| canonical(&d)).unwrap_or_default();
         policies.insert(policy.clone(), value);
     }
-    let tags = aws.iam.list_role_tags().role_name(name).send().await.map_err(|e| aws_err(&what, "iam:ListRoleTags", e))?;
+    let tags =
+        aws.iam.list_role_tags().role_name(name).send().await.map_err(|e| aws_err(&what, "iam:ListRoleTags", e))?;
     Ok(Some(Role {
         name: name.to_owned(),
         assume_role_policy: trust,

@@ -15,8 +15,8 @@ use crate::error::InfraError;
 use crate::model::Resource;
 
 pub(crate) use compute::task_definition_revisions;
-pub use storage::bucket_is_empty;
 pub use scheduler::{schedule, schedule_names};
+pub use storage::bucket_is_empty;
 
 /// The remote counterpart of `want` (same kind and name), or `None` when it does not exist.
 pub async fn read(aws: &Aws, want: &Resource) -> Result<Option<Resource>, InfraError> {

@@ -66,7 +66,11 @@ pub async fn schedule(aws: &Aws, group: &str, name: &str) -> Result<Option<Sched
                     let mut v: Vec<CapacityProvider> = e
                         .capacity_provider_strategy()
                         .iter()
-                        .map(|s| CapacityProvider { capacity_provider: s.capacity_provider().to_owned(), weight: s.weight(), base: s.base() })
+                        .map(|s| CapacityProvider {
+                            capacity_provider: s.capacity_provider().to_owned(),
+                            weight: s.weight(),
+                            base: s.base(),
+                        })
                         .collect();
                     v.sort();
                     v
@@ -74,7 +78,10 @@ pub async fn schedule(aws: &Aws, group: &str, name: &str) -> Result<Option<Sched
                 .unwrap_or_default(),
             subnets,
             security_groups,
-            assign_public_ip: network.and_then(|n| n.assign_public_ip()).map(|a| a.as_str().to_owned()).unwrap_or("DISABLED".to_owned()),
+            assign_public_ip: network
+                .and_then(|n| n.assign_public_ip())
+                .map(|a| a.as_str().to_owned())
+                .unwrap_or("DISABLED".to_owned()),
         },
     }))
 }

@@ -26,7 +26,8 @@ pub async fn bucket(aws: &Aws, name: &str) -> Result<Option<Bucket>, InfraError>
         Ok(o) => {
             let rule = o.server_side_encryption_configuration().and_then(|c| c.rules().first());
             (
-                rule.and_then(|r| r.apply_server_side_encryption_by_default()).map(|d| d.sse_algorithm().as_str().to_owned()),
+                rule.and_then(|r| r.apply_server_side_encryption_by_default())
+                    .map(|d| d.sse_algorithm().as_str().to_owned()),
                 rule.and_then(|r| r.bucket_key_enabled()).unwrap_or(false),
             )
         }

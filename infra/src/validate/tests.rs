@@ -21,10 +21,7 @@ fn problems(extra: &str) -> Vec<Problem> {
 
 fn assert_rejects(extra: &str, key: &str, word: &str) {
     let p = problems(extra);
-    assert!(
-        p.iter().any(|p| p.key == key && p.rule.contains(word)),
-        "expected {key} ({word}) for {extra}, got {p:?}"
-    );
+    assert!(p.iter().any(|p| p.key == key && p.rule.contains(word)), "expected {key} ({word}) for {extra}, got {p:?}");
 }
 
 #[test]
@@ -43,16 +40,52 @@ fn defaults_fill_missing_process_tables() {
 
 #[test]
 fn each_rule_names_its_key() {
-    assert_rejects("[process.NightlyDataChange]\ncron = \"cron(0 2 * * * *)\"", "process.NightlyDataChange.cron", "day-of-week");
-    assert_rejects("[process.NightlyDataChange]\ncron = \"cron(0 25 * * ? *)\"", "process.NightlyDataChange.cron", "hours");
-    assert_rejects("[process.QuarterHourlyDataChange]\ncron = \"cron(0/15 * * * ?)\"", "process.QuarterHourlyDataChange.cron", "6 fields");
-    assert_rejects("[process.NightlyDataChange]\ncron = \"cron(0 2 ? * 8 *)\"", "process.NightlyDataChange.cron", "day-of-week");
+    assert_rejects(
+        "[process.NightlyDataChange]\ncron = \"cron(0 2 * * * *)\"",
+        "process.NightlyDataChange.cron",
+        "day-of-week",
+    );
+    assert_rejects(
+        "[process.NightlyDataChange]\ncron = \"cron(0 25 * * ? *)\"",
+        "process.NightlyDataChange.cron",
+        "hours",
+    );
+    assert_rejects(
+        "[process.QuarterHourlyDataChange]\ncron = \"cron(0/15 * * * ?)\"",
+        "process.QuarterHourlyDataChange.cron",
+        "6 fields",
+    );
+    assert_rejects(
+        "[process.NightlyDataChange]\ncron = \"cron(0 2 ? * 8 *)\"",
+        "process.NightlyDataChange.cron",
+        "day-of-week",
+    );
     assert_rejects("[process.HourlyDataChange]\ncpu = 256\nmemory = 4096", "process.HourlyDataChange.memory", "256");
-    assert_rejects("[process.HourlyDataChange]\ntimeout = \"2h\"", "process.HourlyDataChange.timeout", "shorter than the 60 min cadence");
-    assert_rejects("[process.HourlyDataChange]\ncron = \"cron(0/15 * * * ? *)\"", "process.HourlyDataChange.cron", "cadence");
-    assert_rejects("[process.NightlyDataChange]\ncron = \"cron(0 * * * ? *)\"", "process.NightlyDataChange.cron", "at most once a day");
-    assert_rejects("[process.QuarterHourlyDataChange]\nmax_event_age_seconds = 3600", "process.QuarterHourlyDataChange.max_event_age_seconds", "cadence");
-    assert_rejects("[process.QuarterHourlyDataChange]\nretry_attempts = 186", "process.QuarterHourlyDataChange.retry_attempts", "0-185");
+    assert_rejects(
+        "[process.HourlyDataChange]\ntimeout = \"2h\"",
+        "process.HourlyDataChange.timeout",
+        "shorter than the 60 min cadence",
+    );
+    assert_rejects(
+        "[process.HourlyDataChange]\ncron = \"cron(0/15 * * * ? *)\"",
+        "process.HourlyDataChange.cron",
+        "cadence",
+    );
+    assert_rejects(
+        "[process.NightlyDataChange]\ncron = \"cron(0 * * * ? *)\"",
+        "process.NightlyDataChange.cron",
+        "at most once a day",
+    );
+    assert_rejects(
+        "[process.QuarterHourlyDataChange]\nmax_event_age_seconds = 3600",
+        "process.QuarterHourlyDataChange.max_event_age_seconds",
+        "cadence",
+    );
+    assert_rejects(
+        "[process.QuarterHourlyDataChange]\nretry_attempts = 186",
+        "process.QuarterHourlyDataChange.retry_attempts",
+        "0-185",
+    );
     assert_rejects("[process.Weekly]\ncpu = 256", "process.Weekly", "valid processes");
     assert_rejects("log_retention_days = 10", "log_retention_days", "retention");
     assert_rejects("ephemeral_storage_gib = 20", "ephemeral_storage_gib", "21-200");
@@ -62,13 +95,15 @@ fn each_rule_names_its_key() {
 
 #[test]
 fn top_level_values_are_checked() {
-    let d: Deployment = toml::from_str(&BASE.replace("Europe/Berlin", "Mars/Olympus").replace("subnet-0123ab45678cd9", "net-1"))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let d: Deployment =
+        toml::from_str(&BASE.replace("Europe/Berlin", "Mars/Olympus").replace("subnet-0123ab45678cd9", "net-1"))
+            .unwrap_or_else(|e| panic!("{e}"));
     let p = validate(&d).err().unwrap_or_default();
     let keys: Vec<&str> = p.iter().map(|p| p.key.as_str()).collect();
     assert!(keys.contains(&"schedule_timezone") && keys.contains(&"subnets"), "{p:?}");
-    let d: Deployment = toml::from_str(&BASE.replace("s3://intervalprocessing-test/GeneratedFiles/", "s3://Bad_Bucket/x"))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let d: Deployment =
+        toml::from_str(&BASE.replace("s3://intervalprocessing-test/GeneratedFiles/", "s3://Bad_Bucket/x"))
+            .unwrap_or_else(|e| panic!("{e}"));
     assert!(validate(&d).err().unwrap_or_default().iter().any(|p| p.key == "output_url"));
 }
 

@@ -83,14 +83,22 @@ async fn meters_with_reading(ctx: &JobContext, t: DateTime<Utc>) -> Result<HashS
     let coll = ctx.db.collection::<Document>(READINGS);
     let docs: Vec<Document> = ctx
         .mongo_retry("finding the interval's readings", || async {
-            coll.find(doc! { "intervalStart": t }).projection(doc! { "_id": 0, "meterId": 1 }).await?.try_collect().await
+            coll.find(doc! { "intervalStart": t })
+                .projection(doc! { "_id": 0, "meterId": 1 })
+                .await?
+                .try_collect()
+                .await
         })
         .await?;
     Ok(docs.into_iter().filter_map(|d| d.get_str("meterId").ok().map(str::to_owned)).collect())
 }
 
 /// The latest usable, non-estimated kwh before `t` of each of `meters` that has one.
-async fn last_real_kwh(ctx: &JobContext, meters: &[&String], t: DateTime<Utc>) -> Result<HashMap<String, f64>, JobError> {
+async fn last_real_kwh(
+    ctx: &JobContext,
+    meters: &[&String],
+    t: DateTime<Utc>,
+) -> Result<HashMap<String, f64>, JobError> {
     let ids: Vec<&str> = meters.iter().map(|m| m.as_str()).collect();
     let pipeline = vec![
         doc! { "$match": valid_and(doc! {
@@ -107,10 +115,7 @@ async fn last_real_kwh(ctx: &JobContext, meters: &[&String], t: DateTime<Utc>) -
             coll.aggregate(pipeline.clone()).allow_disk_use(true).await?.try_collect().await
         })
         .await?;
-    Ok(docs
-        .into_iter()
-        .filter_map(|d| Some((d.get_str("_id").ok()?.to_owned(), as_f64(d.get("kwh"))?)))
-        .collect())
+    Ok(docs.into_iter().filter_map(|d| Some((d.get_str("_id").ok()?.to_owned(), as_f64(d.get("kwh"))?))).collect())
 }
 
 /// Inserts `docs`, skipping any whose `(meterId, intervalStart)` exists by now. Returns how many were inserted.

@@ -40,7 +40,8 @@ pub struct Manifest {
 
 impl Job for FileGeneration {
     async fn run(&self, ctx: &JobContext, window: &Window) -> Result<JobReport, JobError> {
-        let store = ctx.store.as_ref().ok_or_else(|| JobError::InvalidInput("FileGeneration needs OUTPUT_URL".into()))?;
+        let store =
+            ctx.store.as_ref().ok_or_else(|| JobError::InvalidInput("FileGeneration needs OUTPUT_URL".into()))?;
         let date = window.local_date(ctx.tz).format("%Y-%m-%d").to_string();
         let csv_key = key(&format!("{date}.csv"))?;
         let manifest_key = key(&format!("{date}.manifest.json"))?;
@@ -79,7 +80,13 @@ impl Job for FileGeneration {
         write_manifest(store, &manifest_key, &manifest).await?;
         record(ctx, &csv_url, &store.url_of(&manifest_key), &manifest).await?;
         tracing::info!(rows = written.rows, bytes, sha256 = %written.sha256, url = %csv_url, "generated file");
-        Ok(JobReport { read: written.readings, written: written.rows, malformed, output: Some(csv_url), ..JobReport::default() })
+        Ok(JobReport {
+            read: written.readings,
+            written: written.rows,
+            malformed,
+            output: Some(csv_url),
+            ..JobReport::default()
+        })
     }
 }
 
@@ -118,7 +125,8 @@ async fn write_csv(ctx: &JobContext, window: &Window, date: &str, upload: &mut U
         else {
             return Err(JobError::InvalidInput(format!("unexpected usage row from MongoDB: {d}")));
         };
-        csv.write_record([&*neutralise(meter), date, &kwh_3dp(kwh), &n.to_string(), &est.to_string()]).map_err(csv_err)?;
+        csv.write_record([&*neutralise(meter), date, &kwh_3dp(kwh), &n.to_string(), &est.to_string()])
+            .map_err(csv_err)?;
         rows += 1;
         readings += n;
         if csv.get_ref().len() >= FLUSH_AT {

@@ -57,7 +57,9 @@ pub async fn merge_usage(
         doc! { "$group": { "_id": Bson::Null, "rows": { "$sum": 1 }, "read": { "$sum": "$intervalCount" } } },
     ];
     let sums: Vec<Document> = ctx
-        .mongo_retry("counting rolled-up rows", || async { rolled_up.aggregate(totals.clone()).await?.try_collect().await })
+        .mongo_retry("counting rolled-up rows", || async {
+            rolled_up.aggregate(totals.clone()).await?.try_collect().await
+        })
         .await?;
     let sum = |k: &str| sums.first().and_then(|d| as_u64(d.get(k))).unwrap_or(0);
     let (written, read) = (sum("rows"), sum("read"));

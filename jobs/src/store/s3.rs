@@ -66,7 +66,13 @@ impl HttpStatus for aws_smithy_runtime_api::http::Response {
 }
 
 impl S3Store {
-    pub fn new(client: Client, bucket: String, prefix: String, retry: RetryPolicy, cancel: CancellationToken) -> S3Store {
+    pub fn new(
+        client: Client,
+        bucket: String,
+        prefix: String,
+        retry: RetryPolicy,
+        cancel: CancellationToken,
+    ) -> S3Store {
         S3Store { client, bucket, prefix, retry, cancel }
     }
 
@@ -99,7 +105,14 @@ impl S3Store {
             message: "the response carried no upload id".into(),
             transient: false,
         })?;
-        Ok(S3Upload { store: self.clone(), key: full, upload_id, buf: Vec::with_capacity(PART_SIZE), parts: Vec::new(), bytes: 0 })
+        Ok(S3Upload {
+            store: self.clone(),
+            key: full,
+            upload_id,
+            buf: Vec::with_capacity(PART_SIZE),
+            parts: Vec::new(),
+            bytes: 0,
+        })
     }
 
     pub async fn put(&self, key: &ObjectKey, body: Vec<u8>, content_type: &'static str) -> Result<(), StoreError> {
@@ -154,7 +167,13 @@ async fn abort(
     bucket: &str,
     key: &str,
     upload_id: &str,
-) -> Result<(), SdkError<aws_sdk_s3::operation::abort_multipart_upload::AbortMultipartUploadError, aws_smithy_runtime_api::http::Response>> {
+) -> Result<
+    (),
+    SdkError<
+        aws_sdk_s3::operation::abort_multipart_upload::AbortMultipartUploadError,
+        aws_smithy_runtime_api::http::Response,
+    >,
+> {
     client.abort_multipart_upload().bucket(bucket).key(key).upload_id(upload_id).send().await.map(|_| ())
 }
 

@@ -8,8 +8,13 @@ use super::key::check_part;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OutputUrl {
     /// `prefix` is empty or ends with `/`.
-    S3 { bucket: String, prefix: String },
-    File { root: PathBuf },
+    S3 {
+        bucket: String,
+        prefix: String,
+    },
+    File {
+        root: PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -25,7 +30,9 @@ impl OutputUrl {
         if let Some(rest) = url.strip_prefix("s3://") {
             let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
             if !valid_bucket(bucket) {
-                return Err(fail("the bucket name must be 3-63 characters of a-z 0-9 . - starting and ending with a letter or digit"));
+                return Err(fail(
+                    "the bucket name must be 3-63 characters of a-z 0-9 . - starting and ending with a letter or digit",
+                ));
             }
             let parts: Vec<&str> = prefix.split('/').filter(|p| !p.is_empty()).collect();
             if prefix.contains("//") || parts.iter().any(|p| check_part(p).is_err()) {

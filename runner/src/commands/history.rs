@@ -99,7 +99,15 @@ pub async fn run(args: HistoryArgs, cfg: &Config) -> Result<i32, AppError> {
         say!("no runs recorded yet");
         return Ok(0);
     }
-    say!("{:<24} {:<21} {:<11} {:>3} {:>9} {:>9}  DETAIL", "PROCESS", "WINDOW START", "STATUS", "TRY", "SECONDS", "WRITTEN");
+    say!(
+        "{:<24} {:<21} {:<11} {:>3} {:>9} {:>9}  DETAIL",
+        "PROCESS",
+        "WINDOW START",
+        "STATUS",
+        "TRY",
+        "SECONDS",
+        "WRITTEN"
+    );
     for e in &entries {
         let secs = e.duration_ms.map_or("-".to_owned(), |ms| format!("{:.1}", ms as f64 / 1000.0));
         let written = e.written.map_or("-".to_owned(), |w| w.to_string());
@@ -126,4 +134,3 @@ pub async fn latest(db: &mongodb::Database, process: Process) -> Result<Option<E
     let docs = Ledger::new(db).recent(Some(process), 1).await.map_err(AppError::mongo("reading the ledger"))?;
     Ok(docs.first().map(Entry::from_doc))
 }
-

@@ -2,9 +2,9 @@
 //! schedule time zone (`SCHEDULE_TIMEZONE`). The deployed crons live in the infra deployment file;
 //! `infra status` shows those.
 
-use intervalprocessing_infra::say;
 use chrono::Utc;
 use intervalprocessing_infra::cron::AwsSchedule;
+use intervalprocessing_infra::say;
 use intervalprocessing_jobs::Process;
 
 use crate::config::Config;

@@ -1,7 +1,7 @@
 //! `seed`: demo meters and readings for local work.
 
-use intervalprocessing_infra::say;
 use chrono::{Days, Utc};
+use intervalprocessing_infra::say;
 use intervalprocessing_jobs::seed::{SeedSpec, seed};
 
 use crate::cli::SeedArgs;
@@ -11,9 +11,9 @@ use crate::{connect, progress};
 
 pub async fn run(args: SeedArgs, cfg: &Config) -> Result<i32, AppError> {
     let start = match &args.start {
-        Some(s) => s
-            .parse()
-            .map_err(|_| AppError::Usage(format!("invalid --start {s:?}: use a date like 2026-11-01")))?,
+        Some(s) => {
+            s.parse().map_err(|_| AppError::Usage(format!("invalid --start {s:?}: use a date like 2026-11-01")))?
+        }
         None => {
             let today = Utc::now().with_timezone(&cfg.tz).date_naive();
             today.checked_sub_days(Days::new(u64::from(args.days))).unwrap_or(today)
@@ -27,7 +27,12 @@ pub async fn run(args: SeedArgs, cfg: &Config) -> Result<i32, AppError> {
     bar.finish_and_clear();
     say!(
         "seeded {} meters and {} readings ({} intervals left empty) for {} day(s) from {start} ({}) into database {}",
-        report.meters, report.readings, report.gaps, args.days, cfg.tz, cfg.mongodb_database
+        report.meters,
+        report.readings,
+        report.gaps,
+        args.days,
+        cfg.tz,
+        cfg.mongodb_database
     );
     Ok(0)
 }

@@ -82,11 +82,8 @@ impl Lease {
             .await
             .map_err(AppError::mongo("reading the process lease"))?;
         let holder = current.as_ref().and_then(|d| d.get_str("holder").ok()).unwrap_or("unknown").to_owned();
-        let until = current
-            .as_ref()
-            .and_then(|d| d.get_datetime("expiresAt").ok())
-            .map(|t| t.to_chrono())
-            .unwrap_or(now);
+        let until =
+            current.as_ref().and_then(|d| d.get_datetime("expiresAt").ok()).map(|t| t.to_chrono()).unwrap_or(now);
         Ok(Err(Held { holder, until }))
     }
 

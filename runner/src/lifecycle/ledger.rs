@@ -108,7 +108,13 @@ impl Ledger {
     }
 
     /// Records how the attempt ended.
-    pub async fn finish(&self, process: Process, w: &Window, who: &Runner, o: &Outcome<'_>) -> mongodb::error::Result<()> {
+    pub async fn finish(
+        &self,
+        process: Process,
+        w: &Window,
+        who: &Runner,
+        o: &Outcome<'_>,
+    ) -> mongodb::error::Result<()> {
         let ended = Utc::now();
         let mut set = doc! {
             "status": o.status.as_str(),
@@ -128,7 +134,10 @@ impl Ledger {
             set.insert("error", e);
         }
         self.coll
-            .update_one(doc! { "process": process.name(), "windowStart": w.start, "runId": &who.run_id }, doc! { "$set": set })
+            .update_one(
+                doc! { "process": process.name(), "windowStart": w.start, "runId": &who.run_id },
+                doc! { "$set": set },
+            )
             .await
             .map(|_| ())
     }
@@ -155,7 +164,12 @@ impl Ledger {
     }
 
     /// Starts of the windows of `process` in `[from, to)` that succeeded.
-    pub async fn succeeded_between(&self, process: Process, from: DateTime<Utc>, to: DateTime<Utc>) -> mongodb::error::Result<HashSet<DateTime<Utc>>> {
+    pub async fn succeeded_between(
+        &self,
+        process: Process,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> mongodb::error::Result<HashSet<DateTime<Utc>>> {
         let docs: Vec<Document> = self
             .coll
             .find(doc! {

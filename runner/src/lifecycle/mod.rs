@@ -51,7 +51,13 @@ pub async fn run(cfg: &Config, req: RunRequest, stop: Stop) -> Result<i32, AppEr
     run_in_span(cfg, req, stop, run_id, span.clone()).instrument(span).await
 }
 
-async fn run_in_span(cfg: &Config, req: RunRequest, stop: Stop, run_id: String, span: tracing::Span) -> Result<i32, AppError> {
+async fn run_in_span(
+    cfg: &Config,
+    req: RunRequest,
+    stop: Stop,
+    run_id: String,
+    span: tracing::Span,
+) -> Result<i32, AppError> {
     let p = req.process;
     let windowing = Windowing::new(p.cadence(), cfg.tz);
     // Windows that do not depend on the ledger (--at, --from/--to) are decided before anything is
@@ -82,7 +88,11 @@ async fn run_in_span(cfg: &Config, req: RunRequest, stop: Stop, run_id: String, 
     let who = Runner { run_id: run_id.clone(), host: hostname(), task_arn: crate::ecs::task_arn().await };
     let lease = Lease::new(&db, p, &run_id, cfg.lease_ttl);
     if let Err(held) = lease.acquire(&who.host).await? {
-        return Err(AppError::LeaseHeld { process: p.to_string(), holder: held.holder, until: held.until.to_rfc3339() });
+        return Err(AppError::LeaseHeld {
+            process: p.to_string(),
+            holder: held.holder,
+            until: held.until.to_rfc3339(),
+        });
     }
     tracing::info!(ttl_s = cfg.lease_ttl.as_secs(), "took the process lease");
     let done = CancellationToken::new();

@@ -51,7 +51,8 @@ pub async fn run_windows(
         let (status, exit, error) = classify(&outcome, stop.reason());
         let report = outcome.as_ref().ok();
         let o = Outcome { status, started, report, error: error.as_deref() };
-        let record = retry(RetryPolicy::default(), "ledger finish", &never, mongo_is_transient, || ledger.finish(p, w, who, &o));
+        let record =
+            retry(RetryPolicy::default(), "ledger finish", &never, mongo_is_transient, || ledger.finish(p, w, who, &o));
         let record_by = Instant::now() + RECORD_LIMIT;
         let recorded = match tokio::time::timeout_at(record_by, record).await {
             Ok(Ok(())) => true,
@@ -66,9 +67,18 @@ pub async fn run_windows(
         };
         let elapsed = (Utc::now() - started).to_std().unwrap_or_default();
         match &outcome {
-            Ok(r) => tracing::info!(read = r.read, written = r.written, deleted = r.deleted, malformed = r.malformed,
-                                    output = r.output.as_deref().unwrap_or(""), elapsed_ms = elapsed.as_millis() as u64, "window succeeded"),
-            Err(e) => tracing::error!(%status, error = %e, elapsed_ms = elapsed.as_millis() as u64, "window did not succeed"),
+            Ok(r) => tracing::info!(
+                read = r.read,
+                written = r.written,
+                deleted = r.deleted,
+                malformed = r.malformed,
+                output = r.output.as_deref().unwrap_or(""),
+                elapsed_ms = elapsed.as_millis() as u64,
+                "window succeeded"
+            ),
+            Err(e) => {
+                tracing::error!(%status, error = %e, elapsed_ms = elapsed.as_millis() as u64, "window did not succeed")
+            }
         }
         bar.finished_window(|| progress::print_outcome(p, w, ctx.tz, status, report, error.as_deref(), elapsed));
         if exit == code::SUCCESS {
@@ -113,7 +123,13 @@ async fn record_skipped(ledger: &Ledger, p: Process, rest: &[Window], who: &Runn
 
 /// The job for one window; once the run is told to stop, it gets `grace` to reach a safe point
 /// (aborting its upload), after which it is dropped.
-async fn run_one(ctx: &JobContext, p: Process, w: &Window, stop: &Stop, grace: Duration) -> Result<JobReport, JobError> {
+async fn run_one(
+    ctx: &JobContext,
+    p: Process,
+    w: &Window,
+    stop: &Stop,
+    grace: Duration,
+) -> Result<JobReport, JobError> {
     let job = run_job(p, ctx, w);
     tokio::pin!(job);
     tokio::select! {
@@ -140,7 +156,9 @@ fn classify(outcome: &Result<JobReport, JobError>, stop: Option<StopReason>) -> 
             stop_code(reason),
             Some(format!("deadline of {} passed: {e}", humantime::format_duration(limit))),
         ),
-        (Err(e), Some(reason @ StopReason::LeaseLost(loss))) => (Status::Failed, stop_code(reason), Some(format!("{loss}: {e}"))),
+        (Err(e), Some(reason @ StopReason::LeaseLost(loss))) => {
+            (Status::Failed, stop_code(reason), Some(format!("{loss}: {e}")))
+        }
         (Err(e), None) => (Status::Failed, code::FAILED, Some(e.to_string())),
     }
 }
