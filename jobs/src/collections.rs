@@ -2,7 +2,9 @@
 
 use mongodb::bson::{Bson, Document, doc};
 use mongodb::options::IndexOptions;
-use mongodb::{Database, IndexModel};
+use mongodb::{Collection, Database, IndexModel};
+
+use crate::retry::is_duplicate_key;
 
 pub const METERS: &str = "meters";
 pub const READINGS: &str = "readings";
@@ -35,6 +37,21 @@ pub async fn ensure_indexes(db: &Database) -> mongodb::error::Result<()> {
         db.collection::<Document>(coll).create_index(model).await?;
     }
     Ok(())
+}
+
+/// Inserts `docs`, skipping those whose natural key (a unique index) is taken already, and returns
+/// how many were inserted. Inserting the same documents again inserts nothing: the idempotent,
+/// never-overwriting insert of estimated readings and demo data.
+pub async fn insert_new(coll: &Collection<Document>, docs: Vec<Document>) -> mongodb::error::Result<u64> {
+    let n = docs.len() as u64;
+    match coll.insert_many(docs).ordered(false).await {
+        Ok(r) => Ok(r.inserted_ids.len() as u64),
+        Err(e) if is_duplicate_key(&e) => match e.kind.as_ref() {
+            mongodb::error::ErrorKind::InsertMany(im) => Ok(n - im.write_errors.as_ref().map_or(0, |w| w.len() as u64)),
+            _ => Ok(0),
+        },
+        Err(e) => Err(e),
+    }
 }
 
 /// The largest |kwh| one 15-minute reading may have: far above any real meter (a 4 GW plant

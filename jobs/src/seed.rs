@@ -8,8 +8,7 @@ use mongodb::bson::{Document, doc};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
-use crate::collections::{METERS, READINGS};
-use crate::retry::is_duplicate_key;
+use crate::collections::{METERS, READINGS, insert_new};
 use crate::window::start_of_day;
 
 #[derive(Debug, Clone)]
@@ -57,7 +56,7 @@ pub async fn seed(db: &Database, spec: &SeedSpec, progress: impl Fn(u64)) -> mon
         docs.push(doc! { "_id": meter_id(i), "active": i % INACTIVE_EVERY != 0 });
     }
     for chunk in docs.chunks(BATCH) {
-        report.meters += insert_ignoring_duplicates(&meters, chunk.to_vec()).await?;
+        report.meters += insert_new(&meters, chunk.to_vec()).await?;
     }
 
     let readings = db.collection::<Document>(READINGS);
@@ -81,30 +80,15 @@ pub async fn seed(db: &Database, spec: &SeedSpec, progress: impl Fn(u64)) -> mon
                 batch.push(doc! { "meterId": meter_id(i), "intervalStart": t, "kwh": kwh });
             }
             if batch.len() >= BATCH {
-                report.readings += insert_ignoring_duplicates(&readings, std::mem::take(&mut batch)).await?;
+                report.readings += insert_new(&readings, std::mem::take(&mut batch)).await?;
                 progress(done);
             }
             t += TimeDelta::minutes(15);
         }
     }
     if !batch.is_empty() {
-        report.readings += insert_ignoring_duplicates(&readings, batch).await?;
+        report.readings += insert_new(&readings, batch).await?;
     }
     progress(done);
     Ok(report)
-}
-
-async fn insert_ignoring_duplicates(
-    coll: &mongodb::Collection<Document>,
-    docs: Vec<Document>,
-) -> mongodb::error::Result<u64> {
-    let n = docs.len() as u64;
-    match coll.insert_many(docs).ordered(false).await {
-        Ok(r) => Ok(r.inserted_ids.len() as u64),
-        Err(e) if is_duplicate_key(&e) => match e.kind.as_ref() {
-            mongodb::error::ErrorKind::InsertMany(im) => Ok(n - im.write_errors.as_ref().map_or(0, |w| w.len() as u64)),
-            _ => Ok(0),
-        },
-        Err(e) => Err(e),
-    }
 }

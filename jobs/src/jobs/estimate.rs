@@ -10,11 +10,10 @@ use futures::TryStreamExt;
 use mongodb::bson::{Bson, Document, doc};
 
 use super::usage::{as_f64, count_malformed};
-use crate::collections::{METERS, READINGS, valid_and};
+use crate::collections::{METERS, READINGS, insert_new, valid_and};
 use crate::context::JobContext;
 use crate::error::JobError;
 use crate::job::{Job, JobReport};
-use crate::retry::is_duplicate_key;
 use crate::window::Window;
 
 pub struct EstimateMissingReadings;
@@ -120,23 +119,6 @@ async fn last_real_kwh(
 
 /// Inserts `docs`, skipping any whose `(meterId, intervalStart)` exists by now. Returns how many were inserted.
 async fn insert_missing_only(ctx: &JobContext, docs: Vec<Document>) -> Result<u64, JobError> {
-    let n = docs.len() as u64;
     let coll = ctx.db.collection::<Document>(READINGS);
-    let result = ctx
-        .mongo_retry("inserting estimated readings", || async {
-            match coll.insert_many(docs.clone()).ordered(false).await {
-                Ok(r) => Ok(r.inserted_ids.len() as u64),
-                Err(e) if is_duplicate_key(&e) => Ok(n - duplicate_count(&e)),
-                Err(e) => Err(e),
-            }
-        })
-        .await?;
-    Ok(result)
-}
-
-fn duplicate_count(e: &mongodb::error::Error) -> u64 {
-    match e.kind.as_ref() {
-        mongodb::error::ErrorKind::InsertMany(im) => im.write_errors.as_ref().map_or(0, |w| w.len() as u64),
-        _ => 0,
-    }
+    ctx.mongo_retry("inserting estimated readings", || insert_new(&coll, docs.clone())).await
 }
