@@ -59,14 +59,33 @@ pub async fn insert_new(coll: &Collection<Document>, docs: Vec<Document>) -> mon
 /// infinity. Readings beyond it are malformed.
 pub const MAX_ABS_KWH: f64 = 1e9;
 
-/// A reading is usable when its meter id is a non-empty string, its interval start a date, and
-/// its kwh a number within ±[`MAX_ABS_KWH`] (NaN compares false, so the range excludes it too).
+/// Readings are aligned to this grid (milliseconds since the epoch, UTC).
+pub const GRID_MS: i64 = 15 * 60 * 1000;
+
+/// A reading is usable when its meter id is a non-empty string, its interval start a date on the
+/// 15-minute grid, and its kwh a number of any BSON numeric type (int32, int64, double,
+/// Decimal128) within ±[`MAX_ABS_KWH`] (NaN compares false, so the range excludes it too).
+/// A reading off the grid (10:07) would be summed as a fifth interval of an hour whose 10:00 slot
+/// also gets an estimate, so it is malformed: counted, never summed, never the basis of an estimate.
 pub fn valid_reading() -> Document {
     doc! {
         "meterId": { "$type": "string", "$ne": "" },
         "intervalStart": { "$type": "date" },
         "kwh": { "$type": "number", "$gte": Bson::Double(-MAX_ABS_KWH), "$lte": Bson::Double(MAX_ABS_KWH) },
+        "$expr": { "$eq": [{ "$mod": [epoch_ms("$intervalStart"), GRID_MS] }, 0_i64] },
     }
+}
+
+/// A date field as milliseconds since the epoch; null for anything else (never a conversion error,
+/// whatever upstream stored).
+fn epoch_ms(field: &str) -> Document {
+    doc! { "$convert": { "input": field, "to": "long", "onError": Bson::Null, "onNull": Bson::Null } }
+}
+
+/// A usable reading's kwh as a double, whatever numeric type upstream stored: every job sums and
+/// stores doubles, so one Decimal128 reading cannot change the type of a total.
+pub fn kwh_as_double() -> Document {
+    doc! { "$toDouble": "$kwh" }
 }
 
 /// `filter` AND the reading is usable.

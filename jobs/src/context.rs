@@ -24,13 +24,16 @@ pub struct JobContext {
 /// Tunables of the reference jobs.
 #[derive(Debug, Clone, Copy)]
 pub struct JobSettings {
-    /// NightlyDataChange removes raw readings older than this many days before the window's end.
+    /// NightlyDataChange keeps the raw readings of this many local days, ending with its window.
     pub retention_days: u32,
+    /// `--ignore-retention`: process windows that start before the recorded retention cutoff
+    /// (for readings restored from a backup).
+    pub ignore_retention: bool,
 }
 
 impl Default for JobSettings {
     fn default() -> Self {
-        JobSettings { retention_days: 90 }
+        JobSettings { retention_days: 90, ignore_retention: false }
     }
 }
 

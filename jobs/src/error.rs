@@ -20,6 +20,14 @@ pub enum JobError {
     #[error("stopped before finishing the window")]
     Cancelled,
 
+    /// The window starts before the retention cutoff NightlyDataChange recorded: its raw readings
+    /// are gone, so processing it would replace good output with a partial one.
+    #[error(
+        "the window starts before the retention cutoff {cutoff}: its raw readings were removed by NightlyDataChange, \
+         so its existing output is left untouched (run with --ignore-retention if the readings were restored)"
+    )]
+    BeforeRetention { cutoff: String },
+
     /// The job's input cannot be processed at all (a malformed single document is counted, not fatal).
     #[error("{0}")]
     InvalidInput(String),
@@ -36,7 +44,7 @@ impl JobError {
         match self {
             JobError::Mongo { source, .. } => crate::retry::mongo_is_transient(source),
             JobError::Store(e) => e.is_transient(),
-            JobError::Cancelled | JobError::InvalidInput(_) => false,
+            JobError::Cancelled | JobError::InvalidInput(_) | JobError::BeforeRetention { .. } => false,
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod error;
 pub mod job;
 pub mod jobs;
 pub mod process;
+pub mod retention;
 pub mod retry;
 pub mod seed;
 pub mod store;

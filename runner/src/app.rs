@@ -63,7 +63,15 @@ async fn dispatch(cli: Cli) -> Result<i32, AppError> {
         None => {
             let cfg = Config::from_env()?;
             let process = std::env::var("processToRun").ok();
-            let args = RunArgs { process, at: None, from: None, to: None, dry_run: false, timeout: None };
+            let args = RunArgs {
+                process,
+                at: None,
+                from: None,
+                to: None,
+                dry_run: false,
+                timeout: None,
+                ignore_retention: false,
+            };
             commands::run::run(args, &cfg).await
         }
         Some(Command::Run(args)) => commands::run::run(args, &Config::from_env()?).await,

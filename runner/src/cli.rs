@@ -50,6 +50,11 @@ pub struct RunArgs {
     /// Deadline for the whole run (e.g. 90s, 10m); default RUN_TIMEOUT or the process's own.
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<String>,
+    /// Process windows that start before the retention cutoff NightlyDataChange recorded (their
+    /// raw readings were removed). Only for readings restored from a backup: otherwise the run
+    /// would replace good files and rollups with partial ones.
+    #[arg(long)]
+    pub ignore_retention: bool,
 }
 
 #[derive(Debug, Args)]

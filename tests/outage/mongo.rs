@@ -149,3 +149,37 @@ async fn mongodb_gone_longer_than_the_lease_ttl_stops_the_run_saying_the_lease_c
     let got: Vec<_> = runs.iter().map(|e| (e.status.as_str(), e.attempts)).collect();
     assert_eq!(got, vec![("succeeded", 2)]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_dropped_mid_stream_makes_file_generation_write_the_whole_file_again_from_a_new_upload() {
+    let (b, clean, s3) = (Behind::new().await, TestDb::new().await, crate::fixtures::S3::start().await);
+    // More meters than one cursor batch (1000 rows), so the day's usage arrives in two batches.
+    let t = utc("2026-01-15T10:00:00Z");
+    let meters: Vec<_> = (0..1200).map(|i| doc! { "_id": format!("MTR-{i:05}"), "active": true }).collect();
+    let readings: Vec<_> = (0..1200)
+        .map(|i| doc! { "meterId": format!("MTR-{i:05}"), "intervalStart": t, "kwh": 0.125 * f64::from(i % 7) })
+        .collect();
+    for db in [&b.db, &clean] {
+        db.db.collection::<mongodb::bson::Document>("meters").insert_many(meters.clone()).await.expect("meters");
+        db.db.collection::<mongodb::bson::Document>("readings").insert_many(readings.clone()).await.expect("readings");
+    }
+    let run = ["run", "--process", "FileGeneration", "--at", "2026-01-16T02:30:00Z"];
+
+    // The connection drops as the driver asks for the second batch (a getMore cannot be resumed).
+    b.proxy.drop_connections_on(b"getMore", 1);
+    let out = s3.point(b.cli()).args(run).run().success();
+    assert!(b.proxy.tripped(), "the connection was dropped");
+    assert_eq!(retry_waits(&out.stderr, "writing the day's CSV").len(), 1, "one restart of the file:\n{}", out.stderr);
+    assert_eq!(s3.open_uploads().await, 0, "the interrupted upload was aborted");
+
+    let clean_cli = s3.point(clean.cli()).env("OUTPUT_URL", format!("s3://{}/clean/", s3.bucket));
+    clean_cli.args(run).run().success();
+    for ext in ["csv", "manifest.json"] {
+        let got = s3.get(&format!("prefix/daily-usage/2026-01-15.{ext}")).await;
+        let want = s3.get(&format!("clean/daily-usage/2026-01-15.{ext}")).await;
+        assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(&want), "{ext} differs from a clean run's");
+    }
+    let runs = history(&b.db, Some("FileGeneration"));
+    let got: Vec<_> = runs.iter().map(|e| (e.status.as_str(), e.attempts, e.written)).collect();
+    assert_eq!(got, vec![("succeeded", 1, Some(1200))], "one attempt of the window, all rows");
+}

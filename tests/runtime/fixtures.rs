@@ -232,14 +232,14 @@ pub fn count(d: &Document, k: &str) -> i64 {
     x as i64
 }
 
-/// Rows of a usage collection as `meterId -> Usage`, checking each row has exactly `fields`
-/// and `key_field` equal to `key`.
+/// Rows of a usage collection as `meterId -> Usage`, checking each row has exactly the rollup's
+/// fields (and the id of the run that wrote it) and `key_field` equal to `key`.
 pub fn usage_rows(rows: &[Document], key_field: &str, key: &Bson) -> BTreeMap<String, Usage> {
     let mut out = BTreeMap::new();
     for d in rows {
         let mut fields: Vec<&str> = d.keys().map(String::as_str).collect();
         fields.sort_unstable();
-        let mut want = vec!["estimatedCount", "intervalCount", "kwh", "meterId", key_field];
+        let mut want = vec!["estimatedCount", "intervalCount", "kwh", "meterId", "runId", key_field];
         want.sort_unstable();
         assert_eq!(fields, want, "unexpected fields in {d}");
         assert_eq!(d.get(key_field), Some(key), "{key_field} of {d}");
@@ -260,6 +260,7 @@ pub struct Entry {
     pub status: String,
     pub attempts: i64,
     pub started_at: Option<String>,
+    pub read: Option<i64>,
     pub written: Option<i64>,
     pub deleted: Option<i64>,
     pub malformed: Option<i64>,

@@ -18,8 +18,8 @@ fn run_all(cli: &Cli) {
     run_ok(cli(), "FileGeneration", &["--at", "2026-01-16T02:30:00Z"]);
 }
 
-/// Every data collection, as canonical strings (no `_id` of generated rows; the file record
-/// without the fields that name the run that wrote it).
+/// Every data collection, as canonical strings (no `_id` of generated rows; rollup rows and the
+/// file record without the fields that name the run that wrote them).
 async fn snapshot(db: &TestDb) -> Vec<(&'static str, Vec<String>)> {
     let mut out = Vec::new();
     for (coll, sort) in [
@@ -29,7 +29,13 @@ async fn snapshot(db: &TestDb) -> Vec<(&'static str, Vec<String>)> {
         ("hourly_usage", doc! { "meterId": 1, "periodStart": 1 }),
         ("daily_usage", doc! { "meterId": 1, "date": 1 }),
     ] {
-        out.push((coll, canonical(&db.dump(coll, sort).await)));
+        let mut docs = db.dump(coll, sort).await;
+        if coll.ends_with("_usage") {
+            for d in &mut docs {
+                assert!(d.remove("runId").is_some(), "{coll} row without the run that wrote it: {d}");
+            }
+        }
+        out.push((coll, canonical(&docs)));
     }
     let coll = db.db.collection::<Document>("generated_files");
     let cursor =

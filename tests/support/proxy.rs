@@ -7,6 +7,8 @@
 //! - [`Proxy::go_down_on`]: go down the moment the client sends the `nth` chunk that contains a
 //!   byte pattern (an S3 `partNumber=`, a MongoDB `$merge`), without forwarding that chunk: a
 //!   fault at an exact point of the protocol, not after a guessed delay.
+//! - [`Proxy::drop_connections_on`]: the same trigger, but only the open connections are cut (a
+//!   dropped connection, a failover); the server stays up for the next connection.
 //!
 //! The proxy runs on a runtime of its own, so a test that blocks on the binary cannot starve it.
 
@@ -32,6 +34,8 @@ struct Trigger {
     pattern: Vec<u8>,
     nth: u64,
     seen: u64,
+    /// Whether the server goes away too, or only the open connections are cut.
+    go_down: bool,
 }
 
 struct Shared {
@@ -69,9 +73,12 @@ impl Shared {
         if t.seen < t.nth {
             return false;
         }
+        let go_down = t.go_down;
         *guard = None;
         self.tripped.store(true, Ordering::SeqCst);
-        Self::lock(&self.listening).cancel();
+        if go_down {
+            Self::lock(&self.listening).cancel();
+        }
         self.cut_all();
         true
     }
@@ -163,8 +170,18 @@ impl Proxy {
     /// Goes down the moment the client sends the `nth` chunk containing `pattern` (that chunk is
     /// not forwarded). Check [`Proxy::tripped`] or wait with [`Proxy::wait_tripped`].
     pub fn go_down_on(&self, pattern: &[u8], nth: u64) {
+        self.arm(pattern, nth, true);
+    }
+
+    /// Cuts every open connection the moment the client sends the `nth` chunk containing `pattern`
+    /// (that chunk is not forwarded); new connections are accepted as before.
+    pub fn drop_connections_on(&self, pattern: &[u8], nth: u64) {
+        self.arm(pattern, nth, false);
+    }
+
+    fn arm(&self, pattern: &[u8], nth: u64, go_down: bool) {
         self.shared.tripped.store(false, Ordering::SeqCst);
-        *Shared::lock(&self.shared.trigger) = Some(Trigger { pattern: pattern.to_vec(), nth, seen: 0 });
+        *Shared::lock(&self.shared.trigger) = Some(Trigger { pattern: pattern.to_vec(), nth, seen: 0, go_down });
     }
 
     pub fn tripped(&self) -> bool {

@@ -10,7 +10,7 @@ use futures::TryStreamExt;
 use mongodb::bson::{Bson, Document, doc};
 
 use super::usage::{as_f64, count_malformed};
-use crate::collections::{METERS, READINGS, insert_new, valid_and};
+use crate::collections::{METERS, READINGS, insert_new, kwh_as_double, valid_and};
 use crate::context::JobContext;
 use crate::error::JobError;
 use crate::job::{Job, JobReport};
@@ -106,7 +106,7 @@ async fn last_real_kwh(
             "estimated": { "$ne": true },
         }) },
         doc! { "$sort": { "meterId": 1, "intervalStart": -1 } },
-        doc! { "$group": { "_id": "$meterId", "kwh": { "$first": "$kwh" } } },
+        doc! { "$group": { "_id": "$meterId", "kwh": { "$first": kwh_as_double() } } },
     ];
     let coll = ctx.db.collection::<Document>(READINGS);
     let docs: Vec<Document> = ctx

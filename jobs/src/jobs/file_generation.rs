@@ -55,17 +55,13 @@ impl Job for FileGeneration {
         }
         let malformed = count_malformed(ctx, window).await?;
 
-        let mut upload = store.start(&csv_key, "text/csv; charset=utf-8").await?;
-        let written = match ctx.cancellable(write_csv(ctx, window, &date, &mut upload)).await.and_then(|r| r) {
-            Ok(w) => w,
-            Err(e) => {
-                if let Err(abort_err) = upload.abort().await {
-                    tracing::warn!(error = %abort_err, "could not abort the upload; the next run aborts it");
-                }
-                return Err(e);
-            }
-        };
-        let bytes = upload.finish().await?;
+        // A transient MongoDB error mid-stream (a dropped connection) cannot resume a cursor: the
+        // whole file is written again from a fresh upload; the failed one is aborted first.
+        let (written, bytes) =
+            crate::retry::retry(ctx.retry, "writing the day's CSV", &ctx.cancel, restartable, || {
+                write_object(ctx, store, &csv_key, window, &date)
+            })
+            .await?;
         let csv_url = store.url_of(&csv_key);
         let manifest = Manifest {
             file: csv_key.to_string(),
@@ -90,6 +86,33 @@ impl Job for FileGeneration {
     }
 }
 
+/// Errors after which the CSV is written again from the start: a transient MongoDB error. S3
+/// calls are retried by the store itself, one layer only.
+fn restartable(e: &JobError) -> bool {
+    matches!(e, JobError::Mongo { .. }) && e.is_transient()
+}
+
+/// One attempt at the CSV: a new multipart upload, completed only when every row is in it and
+/// aborted on any error. Returns what was written and the object's size.
+async fn write_object(
+    ctx: &JobContext,
+    store: &ObjectStore,
+    key: &ObjectKey,
+    window: &Window,
+    date: &str,
+) -> Result<(Written, u64), JobError> {
+    let mut upload = store.start(key, "text/csv; charset=utf-8").await?;
+    match ctx.cancellable(write_csv(ctx, window, date, &mut upload)).await.and_then(|r| r) {
+        Ok(w) => Ok((w, upload.finish().await?)),
+        Err(e) => {
+            if let Err(abort_err) = upload.abort().await {
+                tracing::warn!(error = %abort_err, "could not abort the upload; the next run aborts it");
+            }
+            Err(e)
+        }
+    }
+}
+
 fn key(name: &str) -> Result<ObjectKey, JobError> {
     ObjectKey::from_parts(&["daily-usage", name]).map_err(|e| JobError::InvalidInput(e.to_string()))
 }
@@ -106,7 +129,7 @@ async fn write_csv(ctx: &JobContext, window: &Window, date: &str, upload: &mut U
     let mut pipeline = per_meter(window);
     pipeline.push(doc! { "$sort": { "_id": 1 } });
     let readings = ctx.db.collection::<Document>(READINGS);
-    // Not retried: a cursor cannot resume mid-stream; the window is re-run as a whole instead.
+    // Not retried here: a cursor cannot resume mid-stream; `write_object` is retried as a whole.
     let mut cursor = readings
         .aggregate(pipeline)
         .allow_disk_use(true)

@@ -1,9 +1,10 @@
 //! NightlyDataChange: roll the previous local day up per meter into `daily_usage` (keyed on
-//! `(meterId, date)`), then remove raw readings older than the retention period before the
-//! window's end. Retention is measured from the window, never the wall clock, so a backfill of an
-//! old day removes exactly what the run on that day did.
+//! `(meterId, date)`), then apply retention to raw readings: the readings of the local days
+//! before the last `RETENTION_DAYS` local days ending with the window are removed, whole local
+//! days only, after the cutoff has been recorded (see [`crate::retention`]). Retention is measured
+//! from the window, never the wall clock, so a backfill of an old day removes exactly what the run
+//! on that day did.
 
-use chrono::TimeDelta;
 use mongodb::bson::{Bson, Document, doc};
 
 use super::usage_rollup::merge_usage;
@@ -11,6 +12,7 @@ use crate::collections::{DAILY_USAGE, READINGS};
 use crate::context::JobContext;
 use crate::error::JobError;
 use crate::job::{Job, JobReport};
+use crate::retention;
 use crate::window::Window;
 
 pub struct NightlyRollupAndRetention;
@@ -21,7 +23,9 @@ impl Job for NightlyRollupAndRetention {
         let mut report = merge_usage(ctx, window, DAILY_USAGE, "date", Bson::String(date)).await?;
         ctx.checkpoint()?;
 
-        let cutoff = window.end - TimeDelta::days(i64::from(ctx.settings.retention_days));
+        let cutoff = retention::cutoff_for(window, ctx.tz, ctx.settings.retention_days);
+        // Recorded first: a run cut short mid-delete still guards the days it started removing.
+        retention::record_cutoff(ctx, cutoff, window).await?;
         let readings = ctx.db.collection::<Document>(READINGS);
         let deleted = ctx
             .mongo_retry("removing readings past retention", || {
@@ -30,7 +34,7 @@ impl Job for NightlyRollupAndRetention {
             .await?
             .deleted_count;
         tracing::info!(deleted, cutoff = %crate::window::rfc3339(cutoff), "applied retention to raw readings");
-        report.deleted = deleted;
+        report.deleted += deleted;
         Ok(report)
     }
 }

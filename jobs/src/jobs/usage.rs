@@ -2,7 +2,7 @@
 
 use mongodb::bson::{Bson, Document, doc};
 
-use crate::collections::{malformed_and, valid_and};
+use crate::collections::{kwh_as_double, malformed_and, valid_and};
 use crate::context::JobContext;
 use crate::error::JobError;
 use crate::window::Window;
@@ -19,7 +19,7 @@ pub fn per_meter(w: &Window) -> Vec<Document> {
         doc! { "$match": valid_and(in_window(w)) },
         doc! { "$group": {
             "_id": "$meterId",
-            "kwh": { "$sum": "$kwh" },
+            "kwh": { "$sum": kwh_as_double() },
             "intervalCount": { "$sum": 1 },
             "estimatedCount": { "$sum": { "$cond": [{ "$eq": ["$estimated", true] }, 1, 0] } },
         } },

@@ -1,9 +1,12 @@
 //! HalfHourlyDataChange and HourlyDataChange: roll the window's readings up per meter into
 //! `halfhourly_usage` / `hourly_usage`, merged on the natural key `(meterId, periodStart)`.
-
-use mongodb::bson::{Bson, Document, doc};
+//!
+//! After a window's rollup its rows are exactly the aggregation of the window's current readings:
+//! every row the run merges carries its run id, and the period's rows that do not (meters whose
+//! readings went away or moved to another meter) are removed.
 
 use futures::TryStreamExt;
+use mongodb::bson::{Bson, Document, doc};
 
 use super::usage::{as_u64, count_malformed, per_meter};
 use crate::context::JobContext;
@@ -16,8 +19,10 @@ pub struct UsageRollup {
     pub target: &'static str,
 }
 
-/// Runs `per_meter` for `w`, stamps each row with `key_field: key_value`, and `$merge`s it into
-/// `target` on `(meterId, key_field)`: re-running replaces rows, never duplicates them.
+/// Runs `per_meter` for `w`, stamps each row with `key_field: key_value` and the run id, `$merge`s
+/// it into `target` on `(meterId, key_field)` (re-running replaces rows, never duplicates them),
+/// then removes the period's rows this run did not write. The report counts what this run read
+/// (usable readings summed, malformed ones skipped), wrote (rows) and removed (stale rows).
 pub async fn merge_usage(
     ctx: &JobContext,
     w: &Window,
@@ -34,6 +39,7 @@ pub async fn merge_usage(
         "kwh": 1,
         "intervalCount": 1,
         "estimatedCount": 1,
+        "runId": { "$literal": &ctx.run_id },
     } });
     pipeline.push(doc! { "$merge": {
         "into": target,
@@ -50,10 +56,19 @@ pub async fn merge_usage(
         Ok(())
     })
     .await?;
-    // What was merged: rows for this period, and the readings they sum up.
+
     let rolled_up = ctx.db.collection::<Document>(target);
+    let stale = doc! { key_field: key_value.clone(), "runId": { "$ne": &ctx.run_id } };
+    let deleted = ctx
+        .mongo_retry(&format!("removing stale rows from {target}"), || rolled_up.delete_many(stale.clone()))
+        .await?
+        .deleted_count;
+    if deleted > 0 {
+        tracing::info!(deleted, target, "removed rollup rows of meters without readings in the period any more");
+    }
+    // What this run merged: its rows for this period, and the readings they sum up.
     let totals = vec![
-        doc! { "$match": { key_field: key_value.clone() } },
+        doc! { "$match": { key_field: key_value.clone(), "runId": &ctx.run_id } },
         doc! { "$group": { "_id": Bson::Null, "rows": { "$sum": 1 }, "read": { "$sum": "$intervalCount" } } },
     ];
     let sums: Vec<Document> = ctx
@@ -62,8 +77,7 @@ pub async fn merge_usage(
         })
         .await?;
     let sum = |k: &str| sums.first().and_then(|d| as_u64(d.get(k))).unwrap_or(0);
-    let (written, read) = (sum("rows"), sum("read"));
-    Ok(JobReport { read, written, malformed, ..JobReport::default() })
+    Ok(JobReport { read: sum("read"), written: sum("rows"), deleted, malformed, ..JobReport::default() })
 }
 
 impl Job for UsageRollup {

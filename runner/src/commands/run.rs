@@ -31,5 +31,7 @@ pub async fn run(args: RunArgs, cfg: &Config) -> Result<i32, AppError> {
     };
     let stop = Stop::new();
     stop.listen_for_signals().map_err(|e| AppError::Startup(format!("cannot listen for signals: {e}")))?;
-    lifecycle::run(cfg, RunRequest { process, selection, dry_run: args.dry_run, timeout }, stop).await
+    let req =
+        RunRequest { process, selection, dry_run: args.dry_run, timeout, ignore_retention: args.ignore_retention };
+    lifecycle::run(cfg, req, stop).await
 }

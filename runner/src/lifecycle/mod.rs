@@ -34,6 +34,8 @@ pub struct RunRequest {
     pub dry_run: bool,
     /// `--timeout`, else `RUN_TIMEOUT`, else the process default.
     pub timeout: Option<Duration>,
+    /// `--ignore-retention`: run windows that start before the recorded retention cutoff.
+    pub ignore_retention: bool,
 }
 
 /// The exit code a stop reason leads to.
@@ -59,6 +61,17 @@ async fn run_in_span(
     span: tracing::Span,
 ) -> Result<i32, AppError> {
     let p = req.process;
+    if let Some(needed) =
+        intervalprocessing_jobs::retention::shorter_than_catch_up(cfg.retention_days, cfg.catch_up_limit)
+    {
+        tracing::warn!(
+            retention_days = cfg.retention_days,
+            catch_up_limit = cfg.catch_up_limit,
+            needed_days = needed,
+            "RETENTION_DAYS is shorter than the catch-up horizon: a daily window caught up late may find its readings \
+             removed and be refused; keep at least {needed} days"
+        );
+    }
     let windowing = Windowing::new(p.cadence(), cfg.tz);
     // Windows that do not depend on the ledger (--at, --from/--to) are decided before anything is
     // touched, so a range too large to run is refused without connecting or taking the lease.
@@ -120,7 +133,7 @@ async fn run_in_span(
             run_id: run_id.clone(),
             cancel: stop.token(),
             retry: RetryPolicy::default(),
-            settings: JobSettings { retention_days: cfg.retention_days },
+            settings: JobSettings { retention_days: cfg.retention_days, ignore_retention: req.ignore_retention },
         };
         window_run::run_windows(&ctx, p, &ws, &ledger, &who, &stop, cfg.shutdown_grace, &span).await
     }
