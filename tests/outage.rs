@@ -18,5 +18,6 @@ mod outage {
     mod documents;
     mod mongo;
     mod s3;
+    mod secrets;
     mod settings;
 }
