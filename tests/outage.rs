@@ -19,5 +19,6 @@ mod outage {
     mod mongo;
     mod s3;
     mod secrets;
+    mod server_errors;
     mod settings;
 }

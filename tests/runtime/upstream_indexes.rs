@@ -29,6 +29,10 @@ const SEED: &[&str] = &["seed", "--meters", "3", "--days", "1", "--start", "2026
 
 async fn index(db: &TestDb, coll: &str, keys: Document, name: Option<&str>, unique: bool) {
     let options = IndexOptions::builder().name(name.map(str::to_owned)).unique(unique.then_some(true)).build();
+    create(db, coll, keys, options).await;
+}
+
+async fn create(db: &TestDb, coll: &str, keys: Document, options: IndexOptions) {
     db.db
         .collection::<Document>(coll)
         .create_index(IndexModel::builder().keys(keys).options(options).build())
@@ -286,4 +290,27 @@ async fn processes_starting_together_on_a_fresh_database_make_each_index_once() 
     one_index_per_key_pattern(&made);
     named(&made, "readings", "meterId:1,intervalStart:1", "meter_interval_unique");
     named(&made, "job_runs", "process:1,windowStart:1", "process_window_unique");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partial_upstream_index_on_the_reading_key_exits_3_saying_it_is_partial() {
+    let db = TestDb::new().await;
+    Seed::standard(date(DAY)).insert(&db).await;
+    let partial = IndexOptions::builder()
+        .name("readings_key_positive".to_owned())
+        .unique(true)
+        .partial_filter_expression(doc! { "kwh": { "$gt": 0 } })
+        .build();
+    create(&db, "readings", doc! { "meterId": 1, "intervalStart": 1 }, partial).await;
+    let before = readings(&db).await;
+    let out = db.cli().args(["run", "--process", "QuarterHourlyDataChange", "--at", "2026-01-15T16:45:00Z"]).run();
+    one_clear_error(
+        "partial",
+        &out,
+        &[
+            "readings has index readings_key_positive on {meterId:1, intervalStart:1} but it is partial",
+            "make it a full index",
+        ],
+    );
+    assert_eq!(readings(&db).await, before, "readings changed");
 }
