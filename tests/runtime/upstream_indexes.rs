@@ -261,27 +261,25 @@ async fn processes_starting_together_on_a_fresh_database_make_each_index_once() 
     Seed::standard(date(DAY)).insert(&db).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let cli = || db.cli().env("OUTPUT_URL", format!("file://{}", dir.path().display()));
-    let mut started: Vec<(String, std::process::Child)> = RUNS
+    let mut all: Vec<(String, Cli)> = RUNS
         .iter()
         .map(|(process, args)| {
-            let c: Cli = cli().args(["run", "--process", process]).args(args.iter().copied());
+            ((*process).to_owned(), cli().args(["run", "--process", process]).args(args.iter().copied()))
+        })
+        .collect();
+    all.push(("seed".to_owned(), cli().args(["seed", "--meters", "2", "--days", "1", "--start", "2026-02-01"])));
+    let mut started: Vec<(String, std::process::Child)> = all
+        .into_iter()
+        .map(|(name, c)| {
             let child = c
                 .command()
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped())
                 .spawn()
                 .expect("start");
-            ((*process).to_owned(), child)
+            (name, child)
         })
         .collect();
-    let seed = cli().args(["seed", "--meters", "2", "--days", "1", "--start", "2026-02-01"]);
-    let child = seed
-        .command()
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("start");
-    started.push(("seed".to_owned(), child));
     for (name, child) in started.drain(..) {
         let out = child.wait_with_output().expect("wait");
         assert_eq!(out.status.code(), Some(0), "{name}\n{}", String::from_utf8_lossy(&out.stderr));
