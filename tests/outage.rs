@@ -18,5 +18,7 @@ mod outage {
     mod documents;
     mod mongo;
     mod s3;
+    mod secrets;
+    mod server_errors;
     mod settings;
 }

@@ -20,4 +20,5 @@ mod runtime {
     mod jobs;
     mod lease;
     mod upstream_data;
+    mod upstream_indexes;
 }

@@ -1,9 +1,9 @@
 //! The collections the reference jobs read and write, their natural keys and indexes.
 
 use mongodb::bson::{Bson, Document, doc};
-use mongodb::options::IndexOptions;
-use mongodb::{Collection, Database, IndexModel};
+use mongodb::{Collection, Database};
 
+use crate::indexes::{IndexError, IndexSpec};
 use crate::retry::is_duplicate_key;
 
 pub const METERS: &str = "meters";
@@ -13,30 +13,32 @@ pub const HOURLY_USAGE: &str = "hourly_usage";
 pub const DAILY_USAGE: &str = "daily_usage";
 pub const GENERATED_FILES: &str = "generated_files";
 
-/// The indexes every job relies on: natural keys are unique (idempotent upserts and `$merge`
-/// need that), and windows are found by time.
-pub fn indexes() -> Vec<(&'static str, IndexModel)> {
-    let unique = |keys: Document, name: &str| {
-        IndexModel::builder()
-            .keys(keys)
-            .options(IndexOptions::builder().unique(true).name(name.to_owned()).build())
-            .build()
-    };
+/// The indexes the jobs rely on: natural keys are unique (idempotent inserts, upserts and
+/// `$merge` need that), and windows and periods are found by time. An equivalent index under any
+/// name is used as it is ([`crate::indexes`]).
+pub fn indexes() -> Vec<IndexSpec> {
+    const MERGED: &str = "rollups are merged on a unique index on these keys";
+    const PERIOD: &str = "a period's rows are found by it";
     vec![
-        (READINGS, unique(doc! { "meterId": 1, "intervalStart": 1 }, "meter_interval_unique")),
-        (READINGS, IndexModel::builder().keys(doc! { "intervalStart": 1 }).build()),
-        (METERS, IndexModel::builder().keys(doc! { "active": 1 }).build()),
-        (HALFHOURLY_USAGE, unique(doc! { "meterId": 1, "periodStart": 1 }, "meter_period_unique")),
-        (HOURLY_USAGE, unique(doc! { "meterId": 1, "periodStart": 1 }, "meter_period_unique")),
-        (DAILY_USAGE, unique(doc! { "meterId": 1, "date": 1 }, "meter_date_unique")),
+        IndexSpec::unique(
+            READINGS,
+            doc! { "meterId": 1, "intervalStart": 1 },
+            "meter_interval_unique",
+            "estimated readings rely on a unique index on these keys",
+        ),
+        IndexSpec::plain(READINGS, doc! { "intervalStart": 1 }, "jobs find a window's readings by it"),
+        IndexSpec::plain(METERS, doc! { "active": 1 }, "QuarterHourlyDataChange finds the active meters by it"),
+        IndexSpec::unique(HALFHOURLY_USAGE, doc! { "meterId": 1, "periodStart": 1 }, "meter_period_unique", MERGED),
+        IndexSpec::plain(HALFHOURLY_USAGE, doc! { "periodStart": 1 }, PERIOD),
+        IndexSpec::unique(HOURLY_USAGE, doc! { "meterId": 1, "periodStart": 1 }, "meter_period_unique", MERGED),
+        IndexSpec::plain(HOURLY_USAGE, doc! { "periodStart": 1 }, PERIOD),
+        IndexSpec::unique(DAILY_USAGE, doc! { "meterId": 1, "date": 1 }, "meter_date_unique", MERGED),
+        IndexSpec::plain(DAILY_USAGE, doc! { "date": 1 }, PERIOD),
     ]
 }
 
-pub async fn ensure_indexes(db: &Database) -> mongodb::error::Result<()> {
-    for (coll, model) in indexes() {
-        db.collection::<Document>(coll).create_index(model).await?;
-    }
-    Ok(())
+pub async fn ensure_indexes(db: &Database) -> Result<(), IndexError> {
+    crate::indexes::ensure(db, &indexes()).await
 }
 
 /// Inserts `docs`, skipping those whose natural key (a unique index) is taken already, and returns

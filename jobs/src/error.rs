@@ -5,7 +5,7 @@ use crate::store::StoreError;
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
     /// A MongoDB operation failed; `action` says which one (e.g. "rolling readings up into hourly_usage").
-    #[error("MongoDB: {action}: {source}")]
+    #[error("MongoDB: {action}: {}", crate::error_text::describe(.source))]
     Mongo {
         action: String,
         #[source]

@@ -7,6 +7,8 @@ pub mod collections;
 pub mod context;
 pub mod csv_safe;
 pub mod error;
+pub mod error_text;
+pub mod indexes;
 pub mod job;
 pub mod jobs;
 pub mod process;

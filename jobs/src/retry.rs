@@ -45,7 +45,7 @@ pub async fn retry<T, E, F, Fut>(
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, E>>,
-    E: std::fmt::Display,
+    E: crate::error_text::ErrorText,
 {
     let mut attempt = 1;
     loop {
@@ -53,7 +53,7 @@ where
             Ok(v) => return Ok(v),
             Err(e) if attempt < policy.attempts && is_transient(&e) => {
                 let wait = policy.backoff(attempt);
-                tracing::warn!(operation = what, attempt, error = %e, retry_in_ms = wait.as_millis() as u64, "transient error, retrying");
+                tracing::warn!(operation = what, attempt, error = %e.error_text(), retry_in_ms = wait.as_millis() as u64, "transient error, retrying");
                 tokio::select! {
                     _ = tokio::time::sleep(wait) => {}
                     _ = cancel.cancelled() => return Err(e),

@@ -14,9 +14,12 @@ use crate::commands;
 use crate::config::Config;
 use crate::connect::{self, Patience};
 use crate::error::AppError;
+use crate::secret;
 use crate::telemetry::{self, LogFormat};
 
 pub fn main() -> ExitCode {
+    // Before anything can print or log: every output is scrubbed of the URI's credentials.
+    secret::protect(&std::env::var("MONGODB_URI").unwrap_or_default());
     let cli = Cli::parse();
     let format = match LogFormat::from_env() {
         Ok(f) => f,
@@ -47,12 +50,14 @@ fn exit(c: i32) -> ExitCode {
 
 /// One `error:` line and a hint for people; with JSON logs also a structured event for CloudWatch.
 fn fail(e: &AppError, format: LogFormat) -> ExitCode {
+    let message = e.to_string();
+    let message = secret::scrub(&message);
     if format == LogFormat::Json {
-        tracing::error!(error = %e, exit_code = e.exit_code(), "exiting");
+        tracing::error!(error = %message, exit_code = e.exit_code(), "exiting");
     }
-    eprintln!("error: {e}");
+    eprintln!("error: {message}");
     if let Some(h) = e.hint() {
-        eprintln!("hint: {h}");
+        eprintln!("hint: {}", secret::scrub(&h));
     }
     exit(e.exit_code())
 }

@@ -8,6 +8,7 @@ use chrono_tz::Tz;
 use intervalprocessing_jobs::OutputUrl;
 
 use crate::error::AppError;
+use crate::secret::{SecretUri, redact};
 
 pub const DEFAULT_MONGODB_URI: &str = "mongodb://127.0.0.1:27017";
 pub const DEFAULT_DATABASE: &str = "intervalprocessing";
@@ -15,7 +16,8 @@ pub const DEFAULT_OUTPUT_URL: &str = "s3://intervalprocessing/GeneratedFiles/";
 
 #[derive(Debug, Clone)]
 pub struct Config {
-    pub mongodb_uri: String,
+    /// `MONGODB_URI`; shown only redacted.
+    pub mongodb_uri: SecretUri,
     pub mongodb_database: String,
     pub output_url: OutputUrl,
     pub tz: Tz,
@@ -109,7 +111,7 @@ impl Config {
             None => None,
         };
         Ok(Config {
-            mongodb_uri,
+            mongodb_uri: SecretUri::new(mongodb_uri),
             mongodb_database,
             output_url,
             tz,
@@ -123,32 +125,9 @@ impl Config {
     }
 }
 
-/// The URI without its password, for messages.
-pub fn redact(uri: &str) -> String {
-    let Some((scheme, rest)) = uri.split_once("://") else { return uri.to_owned() };
-    let (authority, tail) = rest.split_once('/').map_or((rest, None), |(a, t)| (a, Some(t)));
-    let authority = match authority.rsplit_once('@') {
-        Some((userinfo, host)) => {
-            let user = userinfo.split_once(':').map_or(userinfo, |(u, _)| u);
-            format!("{user}:****@{host}")
-        }
-        None => authority.to_owned(),
-    };
-    match tail {
-        Some(t) => format!("{scheme}://{authority}/{t}"),
-        None => format!("{scheme}://{authority}"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn passwords_never_reach_messages() {
-        assert_eq!(redact("mongodb://app:s3cret@db:27017/x?tls=true"), "mongodb://app:****@db:27017/x?tls=true");
-        assert_eq!(redact("mongodb://db:27017"), "mongodb://db:27017");
-    }
 
     #[test]
     fn durations_accept_seconds_and_humantime() {

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use intervalprocessing_jobs::error_text::describe;
 use intervalprocessing_jobs::store::{FileStore, S3Store};
 use intervalprocessing_jobs::{ObjectStore, OutputUrl, RetryPolicy};
 use mongodb::bson::doc;
@@ -9,8 +10,9 @@ use mongodb::options::ClientOptions;
 use mongodb::{Client, Database};
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{Config, redact};
+use crate::config::Config;
 use crate::error::AppError;
+use crate::secret;
 
 /// How long to look for a usable server before an operation fails (unless the URI sets
 /// `serverSelectionTimeoutMS`). Short, so an outage is reported quickly and retried by us.
@@ -35,12 +37,15 @@ pub async fn mongo_with(cfg: &Config, patience: Patience) -> Result<Database, Ap
         Patience::Work => (SERVER_SELECTION, RetryPolicy::default()),
         Patience::Glance => (Duration::from_secs(3), RetryPolicy { attempts: 1, ..RetryPolicy::default() }),
     };
-    let unreachable =
-        |e: mongodb::error::Error| AppError::MongoUnreachable { uri: redact(&cfg.mongodb_uri), message: summary(&e) };
-    let mut opts = ClientOptions::parse(&cfg.mongodb_uri).await.map_err(|e| AppError::Config {
+    let uri = cfg.mongodb_uri.expose();
+    let unreachable = |e: mongodb::error::Error| AppError::MongoUnreachable {
+        uri: cfg.mongodb_uri.to_string(),
+        message: secret::scrub_with(&describe(&e), &secret::secrets(uri)).into_owned(),
+    };
+    let mut opts = ClientOptions::parse(uri).await.map_err(|e| AppError::Config {
         var: "MONGODB_URI",
-        value: redact(&cfg.mongodb_uri),
-        reason: e.to_string(),
+        value: cfg.mongodb_uri.to_string(),
+        reason: secret::parse_failure(uri, &e),
     })?;
     opts.app_name.get_or_insert_with(|| "intervalprocessing".to_owned());
     opts.server_selection_timeout.get_or_insert(selection);
@@ -58,27 +63,6 @@ pub async fn mongo_with(cfg: &Config, patience: Patience) -> Result<Database, Ap
     .await
     .map_err(unreachable)?;
     Ok(db)
-}
-
-/// A one-line cause instead of the driver's full topology dump: "no server answered within 10s
-/// (Connection refused (os error 111))".
-pub fn summary(e: &mongodb::error::Error) -> String {
-    use mongodb::error::ErrorKind;
-    match e.kind.as_ref() {
-        ErrorKind::ServerSelection { message, .. } => {
-            let cause = message
-                .split("Error: Kind: ")
-                .nth(1)
-                .and_then(|rest| rest.split(", labels").next())
-                .map(|c| format!(" ({})", c.trim_end_matches(',')))
-                .unwrap_or_default();
-            format!("no server answered within the server selection timeout{cause}")
-        }
-        ErrorKind::Io(io) => io.to_string(),
-        ErrorKind::Authentication { message, .. } => format!("authentication failed: {message}"),
-        ErrorKind::DnsResolve { message, .. } => format!("cannot resolve the host: {message}"),
-        _ => e.to_string(),
-    }
 }
 
 /// The store `OUTPUT_URL` points at. S3 honours the SDK's usual configuration; with

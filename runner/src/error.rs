@@ -10,6 +10,8 @@
 //! | 5     | the process deadline passed                                    |
 //! | 128+N | interrupted by signal N (143 for SIGTERM, 130 for SIGINT)       |
 
+use intervalprocessing_jobs::error_text::describe;
+use intervalprocessing_jobs::indexes::IndexError;
 use intervalprocessing_jobs::{JobError, UnknownProcess};
 
 pub mod code {
@@ -42,7 +44,7 @@ pub enum AppError {
     #[error("cannot reach MongoDB at {uri}: {message}")]
     MongoUnreachable { uri: String, message: String },
 
-    #[error("MongoDB: {action}: {source}")]
+    #[error("MongoDB: {action}: {}", describe(.source))]
     Mongo {
         action: &'static str,
         #[source]
@@ -51,6 +53,10 @@ pub enum AppError {
 
     #[error("{process} is already running (lease held by run {holder} until {until}); this run did nothing")]
     LeaseHeld { process: String, holder: String, until: String },
+
+    /// An index the runtime needs is missing and cannot be created (an unusable one is in the way).
+    #[error(transparent)]
+    Index(#[from] IndexError),
 
     #[error(transparent)]
     Infra(#[from] intervalprocessing_infra::InfraError),
@@ -75,10 +81,14 @@ impl AppError {
     pub fn exit_code(&self) -> i32 {
         match self {
             AppError::Usage(_) => code::USAGE,
-            AppError::UnknownProcess(_) | AppError::NoProcess | AppError::Config { .. } => code::CONFIG,
+            AppError::UnknownProcess(_)
+            | AppError::NoProcess
+            | AppError::Config { .. }
+            | AppError::Index(IndexError::Unusable(_)) => code::CONFIG,
             AppError::Startup(_)
             | AppError::MongoUnreachable { .. }
             | AppError::Mongo { .. }
+            | AppError::Index(IndexError::Mongo { .. })
             | AppError::Job(_)
             | AppError::WindowFailed { .. } => code::FAILED,
             AppError::LeaseHeld { .. } => code::LEASE_HELD,

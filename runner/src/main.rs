@@ -10,6 +10,7 @@ mod ecs;
 mod error;
 mod lifecycle;
 mod progress;
+mod secret;
 mod stop;
 mod telemetry;
 mod timearg;

@@ -1,5 +1,6 @@
 //! Logging: `tracing` to stderr, JSON when not on a terminal (CloudWatch reads it), text on one.
-//! `RUST_LOG` sets levels (default `info`); `LOG_FORMAT=json|text` overrides the choice.
+//! `RUST_LOG` sets levels (default `info`); `LOG_FORMAT=json|text` overrides the choice. Every line
+//! is scrubbed of `MONGODB_URI`'s credentials on its way out ([`crate::secret`]).
 
 use std::io::IsTerminal;
 
@@ -26,7 +27,7 @@ impl LogFormat {
 
 pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(|| crate::secret::ScrubbedStderr);
     match format {
         LogFormat::Json => builder.json().with_current_span(true).with_span_list(false).flatten_event(true).init(),
         LogFormat::Text => builder.with_target(false).compact().init(),

@@ -21,7 +21,7 @@ pub async fn run(args: SeedArgs, cfg: &Config) -> Result<i32, AppError> {
     };
     let spec = SeedSpec { meters: args.meters, days: args.days, start, tz: cfg.tz, seed: args.seed };
     let db = connect::mongo(cfg).await?;
-    intervalprocessing_jobs::collections::ensure_indexes(&db).await.map_err(AppError::mongo("creating indexes"))?;
+    intervalprocessing_jobs::collections::ensure_indexes(&db).await?;
     let bar = progress::bar(spec.intervals(), "readings");
     let report = seed(&db, &spec, |done| bar.set_position(done)).await.map_err(AppError::mongo("writing demo data"))?;
     bar.finish_and_clear();

@@ -8,6 +8,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
+use intervalprocessing_jobs::error_text::describe;
 use intervalprocessing_jobs::retry::{is_duplicate_key, mongo_is_transient, retry};
 use intervalprocessing_jobs::{Process, RetryPolicy};
 use mongodb::bson::{Document, doc};
@@ -137,10 +138,10 @@ impl Lease {
                         return;
                     }
                     Err(e) if last_ok.elapsed() + every < lease.ttl => {
-                        tracing::warn!(error = %e, "could not renew the process lease; retrying");
+                        tracing::warn!(error = %describe(&e), "could not renew the process lease; retrying");
                     }
                     Err(e) => {
-                        tracing::error!(error = %e, "could not renew the process lease before it expired");
+                        tracing::error!(error = %describe(&e), "could not renew the process lease before it expired");
                         stop.fire(StopReason::LeaseLost(LeaseLoss::NotRenewed));
                         return;
                     }

@@ -6,10 +6,10 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
+use intervalprocessing_jobs::indexes::IndexSpec;
 use intervalprocessing_jobs::{JobReport, Process, Window};
 use mongodb::bson::{Bson, Document, doc};
-use mongodb::options::IndexOptions;
-use mongodb::{Collection, Database, IndexModel};
+use mongodb::{Collection, Database};
 use serde::Serialize;
 
 use crate::error::AppError;
@@ -73,13 +73,15 @@ impl Ledger {
         Ledger { coll: db.collection(JOB_RUNS) }
     }
 
+    /// The unique index on (process, windowStart), or an equivalent one under any name.
     pub async fn ensure_indexes(&self) -> Result<(), AppError> {
-        let unique = IndexModel::builder()
-            .keys(doc! { "process": 1, "windowStart": 1 })
-            .options(IndexOptions::builder().unique(true).name("process_window_unique".to_owned()).build())
-            .build();
-        self.coll.create_index(unique).await.map_err(AppError::mongo("creating the ledger index"))?;
-        Ok(())
+        let unique = IndexSpec::unique(
+            JOB_RUNS,
+            doc! { "process": 1, "windowStart": 1 },
+            "process_window_unique",
+            "the ledger relies on a unique index on these keys (one entry per process and window)",
+        );
+        Ok(intervalprocessing_jobs::indexes::ensure_on(&self.coll, &unique).await?)
     }
 
     /// Records that `window` is being worked on (a new attempt of it).

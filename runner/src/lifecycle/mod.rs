@@ -10,6 +10,7 @@ mod window_run;
 use intervalprocessing_infra::say;
 use std::time::Duration;
 
+use intervalprocessing_jobs::error_text::describe;
 use intervalprocessing_jobs::{JobContext, JobSettings, Process, RetryPolicy, Windowing};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
@@ -96,7 +97,7 @@ async fn run_in_span(
     }
 
     ledger.ensure_indexes().await?;
-    intervalprocessing_jobs::collections::ensure_indexes(&db).await.map_err(AppError::mongo("creating indexes"))?;
+    intervalprocessing_jobs::collections::ensure_indexes(&db).await?;
 
     let who = Runner { run_id: run_id.clone(), host: hostname(), task_arn: crate::ecs::task_arn().await };
     let lease = Lease::new(&db, p, &run_id, cfg.lease_ttl);
@@ -143,7 +144,7 @@ async fn run_in_span(
     let _ = heartbeat.await;
     match tokio::time::timeout(RELEASE_LIMIT, lease.release()).await {
         Ok(Ok(())) => tracing::info!("released the process lease"),
-        Ok(Err(e)) => tracing::warn!(error = %e, "could not release the lease; it expires on its own"),
+        Ok(Err(e)) => tracing::warn!(error = %describe(&e), "could not release the lease; it expires on its own"),
         Err(_) => tracing::warn!("releasing the lease timed out; it expires on its own"),
     }
     result

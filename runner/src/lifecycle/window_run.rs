@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use chrono::Utc;
+use intervalprocessing_jobs::error_text::describe;
 use intervalprocessing_jobs::retry::{mongo_is_transient, retry};
 use intervalprocessing_jobs::{JobContext, JobError, JobReport, Process, RetryPolicy, Window, run_job};
 use tokio::time::Instant;
@@ -57,7 +58,7 @@ pub async fn run_windows(
         let recorded = match tokio::time::timeout_at(record_by, record).await {
             Ok(Ok(())) => true,
             Ok(Err(e)) => {
-                tracing::error!(error = %e, %status, "could not record the window's outcome in the ledger");
+                tracing::error!(error = %describe(&e), %status, "could not record the window's outcome in the ledger");
                 false
             }
             Err(_) => {
@@ -116,7 +117,7 @@ async fn record_skipped(ledger: &Ledger, p: Process, rest: &[Window], who: &Runn
     };
     match tokio::time::timeout_at(by, all).await {
         Ok(Ok(())) => tracing::warn!(windows = rest.len(), "recorded windows not started as skipped"),
-        Ok(Err(e)) => tracing::error!(error = %e, "could not record the windows not started"),
+        Ok(Err(e)) => tracing::error!(error = %describe(&e), "could not record the windows not started"),
         Err(_) => tracing::error!("recording the windows not started timed out"),
     }
 }
