@@ -13,10 +13,12 @@ mod runtime {
     mod catch_up;
     mod dispatch;
     mod dst;
+    mod failed_windows;
     mod files;
     mod fixtures;
     mod history;
     mod idempotency;
     mod jobs;
     mod lease;
+    mod ledger_compat;
 }
