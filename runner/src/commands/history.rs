@@ -110,13 +110,17 @@ pub async fn run(args: HistoryArgs, cfg: &Config) -> Result<i32, AppError> {
     for e in &entries {
         let secs = e.duration_ms.map_or("-".to_owned(), |ms| format!("{:.1}", ms as f64 / 1000.0));
         let written = e.written.map_or("-".to_owned(), |w| w.to_string());
-        let mut detail = match e.abandoned {
-            true => "abandoned: its run died before recording an outcome; the next run redoes the window".to_owned(),
-            false => e.error.clone().or_else(|| e.output.clone()).unwrap_or_default(),
+        let detail = match (e.given_up, e.abandoned) {
+            (true, abandoned) => format!(
+                "given up after {} attempts (run it with --at to retry): {}",
+                e.attempts,
+                if abandoned { "its run died before recording an outcome" } else { e.error.as_deref().unwrap_or("") }
+            ),
+            (false, true) => {
+                "abandoned: its run died before recording an outcome; the next run redoes the window".to_owned()
+            }
+            (false, false) => e.error.clone().or_else(|| e.output.clone()).unwrap_or_default(),
         };
-        if e.given_up {
-            detail = format!("given up after {} attempts (run it with --at to retry): {detail}", e.attempts);
-        }
         say!(
             "{:<24} {:<21} {:<11} {:>3} {:>9} {:>9}  {}",
             e.process,

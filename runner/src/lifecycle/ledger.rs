@@ -292,3 +292,30 @@ impl Ledger {
             .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attempts_of_any_numeric_type_count_and_a_missing_field_is_zero() {
+        let at = |a: Bson| Recorded::from_doc(&doc! { "windowStart": Utc::now(), "status": "failed", "attempts": a });
+        assert_eq!(at(Bson::Int32(3)).map(|r| r.attempts), Some(3));
+        assert_eq!(at(Bson::Int64(3)).map(|r| r.attempts), Some(3));
+        assert_eq!(at(Bson::Double(3.0)).map(|r| r.attempts), Some(3));
+        let bare = Recorded::from_doc(&doc! { "windowStart": Utc::now(), "status": "failed" });
+        assert_eq!(bare.map(|r| r.attempts), Some(0));
+    }
+
+    #[test]
+    fn only_unfinished_windows_are_given_up_once_they_reach_the_bound() {
+        for status in ["failed", "timed_out", "interrupted"] {
+            assert!(given_up(status, 3, false, 3), "{status}");
+            assert!(!given_up(status, 2, false, 3), "{status}");
+        }
+        assert!(given_up("running", 3, true, 3), "an abandoned attempt counts");
+        assert!(!given_up("running", 3, false, 3), "a live run is not judged");
+        assert!(!given_up("succeeded", 9, false, 3));
+        assert!(!given_up("skipped", 9, false, 3), "never started");
+    }
+}
