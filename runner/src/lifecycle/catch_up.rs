@@ -44,8 +44,8 @@ pub async fn windows(
         true => ledger.live_runs().await.map_err(AppError::mongo("reading the process leases"))?,
         false => HashSet::new(),
     };
-    let ledger = Seen { recent: recent.into_iter().map(|r| (r.start, r)).collect(), unfinished, live };
-    let plan = plan(windowing, due, lookback, first, &ledger, rule);
+    let seen = Seen { recent: recent.into_iter().map(|r| (r.start, r)).collect(), unfinished, live };
+    let plan = plan(windowing, due, lookback, first, &seen, rule);
     if !plan.given_up.is_empty() {
         warn_given_up(&plan.given_up, rule.max_attempts);
     }
