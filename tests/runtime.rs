@@ -13,6 +13,7 @@ mod runtime {
     mod catch_up;
     mod dispatch;
     mod dst;
+    mod failed_windows;
     mod files;
     mod fixtures;
     mod history;
@@ -21,4 +22,5 @@ mod runtime {
     mod lease;
     mod upstream_data;
     mod upstream_indexes;
+    mod ledger_compat;
 }

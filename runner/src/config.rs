@@ -31,6 +31,8 @@ pub struct Config {
     pub lease_ttl: Duration,
     /// `CATCH_UP_LIMIT`: how many windows before the due one a scheduled run looks back at.
     pub catch_up_limit: u32,
+    /// `MAX_WINDOW_ATTEMPTS`: attempts at a window after which catch-up gives up on it.
+    pub max_window_attempts: u32,
     /// `RETENTION_DAYS`: raw readings kept by NightlyDataChange.
     pub retention_days: u32,
 }
@@ -120,6 +122,7 @@ impl Config {
             shutdown_grace: duration("SHUTDOWN_GRACE", Duration::from_secs(20), Duration::from_secs(1))?,
             lease_ttl: duration("LEASE_TTL", Duration::from_secs(30), Duration::from_secs(3))?,
             catch_up_limit: number("CATCH_UP_LIMIT", 4, 0..=96)?,
+            max_window_attempts: number("MAX_WINDOW_ATTEMPTS", 3, 1..=100)?,
             retention_days: number("RETENTION_DAYS", 90, 1..=36500)?,
         })
     }

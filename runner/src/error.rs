@@ -12,7 +12,7 @@
 
 use intervalprocessing_jobs::error_text::describe;
 use intervalprocessing_jobs::indexes::IndexError;
-use intervalprocessing_jobs::{JobError, UnknownProcess};
+use intervalprocessing_jobs::{JobError, Process, UnknownProcess};
 
 pub mod code {
     pub const SUCCESS: i32 = 0;
@@ -64,13 +64,49 @@ pub enum AppError {
     #[error("{0}")]
     Job(#[from] JobError),
 
-    /// A window's job failed; the run stopped there (exit 1).
-    #[error("{process} {window} failed: {error}{}", unrecorded(.recorded))]
-    WindowFailed { process: String, window: String, error: String, recorded: bool },
+    /// Windows of the run failed (exit 1).
+    #[error("{0}")]
+    WindowsFailed(FailedWindows),
 }
 
-fn unrecorded(recorded: &bool) -> &'static str {
-    if *recorded { "" } else { " (the ledger could not be updated; it says running until the window is run again)" }
+/// The windows of one run that failed, in the order they ran, each with its reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedWindows {
+    pub process: String,
+    /// `(window, error)`.
+    pub windows: Vec<(String, String)>,
+    /// Every failure is in the ledger.
+    pub recorded: bool,
+    /// Windows after the last failure the run did not start (it stopped there).
+    pub not_started: usize,
+}
+
+impl FailedWindows {
+    pub fn new(process: Process) -> FailedWindows {
+        FailedWindows { process: process.to_string(), windows: Vec::new(), recorded: true, not_started: 0 }
+    }
+}
+
+/// One line: `P W failed: E` for one window, `P: N windows failed: W1: E1; W2: E2` for several.
+impl std::fmt::Display for FailedWindows {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.windows.as_slice() {
+            [(window, error)] => write!(f, "{} {window} failed: {error}", self.process)?,
+            all => {
+                write!(f, "{}: {} windows failed: ", self.process, all.len())?;
+                for (i, (window, error)) in all.iter().enumerate() {
+                    write!(f, "{}{window}: {error}", if i == 0 { "" } else { "; " })?;
+                }
+            }
+        }
+        if self.not_started > 0 {
+            write!(f, "; the run stopped there, {} later window(s) not started", self.not_started)?;
+        }
+        if !self.recorded {
+            f.write_str(" (the ledger could not be updated; it says running until the window is run again)")?;
+        }
+        Ok(())
+    }
 }
 
 impl AppError {
@@ -90,7 +126,7 @@ impl AppError {
             | AppError::Mongo { .. }
             | AppError::Index(IndexError::Mongo { .. })
             | AppError::Job(_)
-            | AppError::WindowFailed { .. } => code::FAILED,
+            | AppError::WindowsFailed(_) => code::FAILED,
             AppError::LeaseHeld { .. } => code::LEASE_HELD,
             AppError::Infra(e) => e.exit_code(),
         }
@@ -107,11 +143,45 @@ impl AppError {
             AppError::LeaseHeld { .. } => Some(
                 "wait for the other run to finish; a holder that died frees the lease when it expires (LEASE_TTL)".into(),
             ),
-            AppError::WindowFailed { process, .. } => Some(format!(
-                "`intervalprocessing history --process {process}` shows the ledger; the next scheduled run retries the window (catch-up)"
+            AppError::WindowsFailed(f) => Some(format!(
+                "`intervalprocessing history --process {}` shows the ledger; scheduled runs retry a failed window \
+                 (catch-up) until it has had MAX_WINDOW_ATTEMPTS attempts, `run --at` reruns one now",
+                f.process
             )),
             AppError::Infra(e) => e.hint(),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failed(windows: &[(&str, &str)]) -> FailedWindows {
+        let mut f = FailedWindows::new(Process::FileGeneration);
+        f.windows = windows.iter().map(|(w, e)| ((*w).to_owned(), (*e).to_owned())).collect();
+        f
+    }
+
+    #[test]
+    fn one_failed_window_is_named_with_its_reason() {
+        let f = failed(&[("2026-01-10T00:00:00Z/2026-01-11T00:00:00Z", "boom")]);
+        assert_eq!(f.to_string(), "FileGeneration 2026-01-10T00:00:00Z/2026-01-11T00:00:00Z failed: boom");
+    }
+
+    #[test]
+    fn several_failed_windows_are_counted_and_named_on_one_line() {
+        let mut f = failed(&[("A/B", "one"), ("C/D", "two")]);
+        f.not_started = 3;
+        f.recorded = false;
+        let line = f.to_string();
+        assert!(
+            line.starts_with("FileGeneration: 2 windows failed: A/B: one; C/D: two; the run stopped there, 3 later")
+        );
+        assert!(line.ends_with("it says running until the window is run again)") && !line.contains('\n'), "{line}");
+        let e = AppError::WindowsFailed(f);
+        assert_eq!(e.exit_code(), code::FAILED);
+        assert!(e.hint().is_some_and(|h| h.contains("history --process FileGeneration")));
     }
 }

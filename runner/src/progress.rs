@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use chrono_tz::Tz;
 use indicatif::{ProgressBar, ProgressStyle};
-use intervalprocessing_jobs::{Cadence, JobReport, Process, Window};
+use intervalprocessing_jobs::{Cadence, Process, Window};
 
-use crate::lifecycle::ledger::Status;
+use crate::lifecycle::ledger::Outcome;
 
 /// A window as people name it: the local date for daily windows, the UTC interval otherwise.
 pub fn label(p: Process, w: &Window, tz: Tz) -> String {
@@ -26,17 +26,9 @@ pub fn print_plan(p: Process, windows: &[Window], tz: Tz) {
     }
 }
 
-pub fn print_outcome(
-    p: Process,
-    w: &Window,
-    tz: Tz,
-    status: Status,
-    report: Option<&JobReport>,
-    error: Option<&str>,
-    elapsed: Duration,
-) {
-    let mut line = format!("{p} {} {status} in {:.1}s", label(p, w, tz), elapsed.as_secs_f64());
-    if let Some(r) = report {
+pub fn print_outcome(p: Process, w: &Window, tz: Tz, o: &Outcome<'_>, elapsed: Duration) {
+    let mut line = format!("{p} {} {} in {:.1}s", label(p, w, tz), o.status, elapsed.as_secs_f64());
+    if let Some(r) = o.report {
         line.push_str(&format!(" read={} written={}", r.read, r.written));
         if r.deleted > 0 {
             line.push_str(&format!(" deleted={}", r.deleted));
@@ -48,7 +40,7 @@ pub fn print_outcome(
             line.push_str(&format!(" -> {o}"));
         }
     }
-    if let Some(e) = error {
+    if let Some(e) = o.error {
         line.push_str(&format!(": {e}"));
     }
     say!("{line}");

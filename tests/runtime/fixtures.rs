@@ -267,7 +267,11 @@ pub struct Entry {
     pub output: Option<String>,
     pub run_id: Option<String>,
     #[serde(default)]
+    pub error: Option<String>,
+    #[serde(default)]
     pub abandoned: bool,
+    #[serde(default)]
+    pub given_up: bool,
 }
 
 impl Entry {

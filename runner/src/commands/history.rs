@@ -3,7 +3,7 @@
 use intervalprocessing_infra::say;
 use intervalprocessing_jobs::Process;
 use intervalprocessing_jobs::window::rfc3339;
-use mongodb::bson::{Bson, Document};
+use mongodb::bson::Document;
 use serde::Serialize;
 
 use crate::cli::HistoryArgs;
@@ -11,7 +11,7 @@ use crate::config::Config;
 use crate::connect;
 use crate::error::AppError;
 use crate::lifecycle::lease::Lease;
-use crate::lifecycle::ledger::Ledger;
+use crate::lifecycle::ledger::{self, Ledger, int};
 
 /// One ledger entry as printed (`--json` prints an array of these).
 #[derive(Debug, Serialize)]
@@ -36,18 +36,13 @@ pub struct Entry {
     /// `running`, but its run no longer holds the process lease: it died (or lost MongoDB) before
     /// it could record an outcome. The next run of the window overwrites the entry.
     pub abandoned: bool,
+    /// It did not succeed in `attempts` tries, the most `MAX_WINDOW_ATTEMPTS` allows: scheduled
+    /// runs no longer retry it (a person can, with `run --at`).
+    pub given_up: bool,
 }
 
 fn time(d: &Document, k: &str) -> Option<String> {
     d.get_datetime(k).ok().map(|t| rfc3339(t.to_chrono()))
-}
-
-fn int(d: &Document, k: &str) -> Option<i64> {
-    match d.get(k)? {
-        Bson::Int32(i) => Some(i64::from(*i)),
-        Bson::Int64(i) => Some(*i),
-        _ => None,
-    }
 }
 
 fn text(d: &Document, k: &str) -> Option<String> {
@@ -75,6 +70,7 @@ impl Entry {
             task_arn: text(d, "taskArn"),
             host: text(d, "host"),
             abandoned: false,
+            given_up: false,
         }
     }
 }
@@ -87,8 +83,11 @@ pub async fn run(args: HistoryArgs, cfg: &Config) -> Result<i32, AppError> {
     if entries.iter().any(|e| e.status == "running") {
         let live = Lease::live_holders(&db).await.map_err(AppError::mongo("reading the process leases"))?;
         for e in entries.iter_mut().filter(|e| e.status == "running") {
-            e.abandoned = e.run_id.as_ref().is_none_or(|id| !live.contains(id));
+            e.abandoned = ledger::abandoned(&e.status, e.run_id.as_deref(), &live);
         }
+    }
+    for e in &mut entries {
+        e.given_up = ledger::given_up(&e.status, e.attempts, e.abandoned, cfg.max_window_attempts);
     }
     if args.json {
         let json = serde_json::to_string_pretty(&entries).map_err(|e| AppError::Startup(format!("JSON: {e}")))?;
@@ -111,9 +110,16 @@ pub async fn run(args: HistoryArgs, cfg: &Config) -> Result<i32, AppError> {
     for e in &entries {
         let secs = e.duration_ms.map_or("-".to_owned(), |ms| format!("{:.1}", ms as f64 / 1000.0));
         let written = e.written.map_or("-".to_owned(), |w| w.to_string());
-        let detail = match e.abandoned {
-            true => "abandoned: its run died before recording an outcome; the next run redoes the window".to_owned(),
-            false => e.error.clone().or_else(|| e.output.clone()).unwrap_or_default(),
+        let detail = match (e.given_up, e.abandoned) {
+            (true, abandoned) => format!(
+                "given up after {} attempts (run it with --at to retry): {}",
+                e.attempts,
+                if abandoned { "its run died before recording an outcome" } else { e.error.as_deref().unwrap_or("") }
+            ),
+            (false, true) => {
+                "abandoned: its run died before recording an outcome; the next run redoes the window".to_owned()
+            }
+            (false, false) => e.error.clone().or_else(|| e.output.clone()).unwrap_or_default(),
         };
         say!(
             "{:<24} {:<21} {:<11} {:>3} {:>9} {:>9}  {}",

@@ -12,6 +12,7 @@ use mongodb::bson::{Bson, Document, doc};
 use mongodb::{Collection, Database};
 use serde::Serialize;
 
+use super::lease::Lease;
 use crate::error::AppError;
 
 pub const JOB_RUNS: &str = "job_runs";
@@ -63,14 +64,81 @@ pub struct Outcome<'a> {
     pub error: Option<&'a str>,
 }
 
+/// What catch-up and `history` need to know about one recorded window. Read leniently: any
+/// numeric type for `attempts` (an operator may have edited it with mongosh), missing means 0.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    pub start: DateTime<Utc>,
+    pub status: String,
+    pub attempts: i64,
+    pub run_id: Option<String>,
+}
+
+impl Recorded {
+    fn from_doc(d: &Document) -> Option<Recorded> {
+        Some(Recorded {
+            start: d.get_datetime("windowStart").ok()?.to_chrono(),
+            status: d.get_str("status").ok()?.to_owned(),
+            attempts: int(d, "attempts").unwrap_or(0),
+            run_id: d.get_str("runId").ok().map(str::to_owned),
+        })
+    }
+
+    /// `running`, but its run holds no process lease any more (it died, or lost MongoDB, before
+    /// it could record an outcome).
+    pub fn abandoned(&self, live_runs: &HashSet<String>) -> bool {
+        abandoned(&self.status, self.run_id.as_deref(), live_runs)
+    }
+
+    /// Started and did not succeed: failed, timed out, interrupted, or abandoned.
+    pub fn unfinished(&self, live_runs: &HashSet<String>) -> bool {
+        unfinished(&self.status, self.abandoned(live_runs))
+    }
+
+    /// Catch-up no longer retries it (see [`given_up`]).
+    pub fn given_up(&self, live_runs: &HashSet<String>, max_attempts: u32) -> bool {
+        given_up(&self.status, self.attempts, self.abandoned(live_runs), max_attempts)
+    }
+}
+
+/// `running`, but its run (`run_id`) is not among the holders of a live process lease.
+pub fn abandoned(status: &str, run_id: Option<&str>, live_runs: &HashSet<String>) -> bool {
+    status == Status::Running.as_str() && run_id.is_none_or(|id| !live_runs.contains(id))
+}
+
+/// A window that was started and did not succeed: `failed`, `timed_out`, `interrupted`, or
+/// `running` under a run that no longer holds the lease (`abandoned`).
+pub fn unfinished(status: &str, abandoned: bool) -> bool {
+    [Status::Failed, Status::TimedOut, Status::Interrupted].iter().any(|s| s.as_str() == status)
+        || (abandoned && status == Status::Running.as_str())
+}
+
+/// An unfinished window that has had `max_attempts` attempts (`MAX_WINDOW_ATTEMPTS`): catch-up
+/// gives up on it. It is reported (by `history` and by every scheduled run), never run again
+/// unless a person asks for it (`--at`, `--from/--to`).
+pub fn given_up(status: &str, attempts: i64, abandoned: bool, max_attempts: u32) -> bool {
+    unfinished(status, abandoned) && attempts >= i64::from(max_attempts)
+}
+
+/// A count field, whatever numeric type stored it (whole doubles included).
+pub fn int(d: &Document, k: &str) -> Option<i64> {
+    match d.get(k)? {
+        Bson::Int32(i) => Some(i64::from(*i)),
+        Bson::Int64(i) => Some(*i),
+        Bson::Double(x) if x.fract() == 0.0 && x.abs() < 9.0e15 => Some(*x as i64),
+        _ => None,
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Ledger {
+    db: Database,
     coll: Collection<Document>,
 }
 
 impl Ledger {
     pub fn new(db: &Database) -> Ledger {
-        Ledger { coll: db.collection(JOB_RUNS) }
+        Ledger { db: db.clone(), coll: db.collection(JOB_RUNS) }
     }
 
     /// The unique index on (process, windowStart), or an equivalent one under any name.
@@ -165,25 +233,47 @@ impl Ledger {
             .map(|_| ())
     }
 
-    /// Starts of the windows of `process` in `[from, to)` that succeeded.
-    pub async fn succeeded_between(
+    /// What the ledger says about the windows of `process` starting in `[from, to)`.
+    pub async fn between(
         &self,
         process: Process,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-    ) -> mongodb::error::Result<HashSet<DateTime<Utc>>> {
+    ) -> mongodb::error::Result<Vec<Recorded>> {
+        self.recorded(doc! { "process": process.name(), "windowStart": { "$gte": from, "$lt": to } }).await
+    }
+
+    /// The windows of `process` starting before `to` that were started and did not succeed
+    /// (running ones included, whatever their run), oldest first.
+    pub async fn unfinished_before(
+        &self,
+        process: Process,
+        to: DateTime<Utc>,
+    ) -> mongodb::error::Result<Vec<Recorded>> {
+        let statuses = [Status::Failed, Status::TimedOut, Status::Interrupted, Status::Running].map(Status::as_str);
+        self.recorded(doc! {
+            "process": process.name(),
+            "windowStart": { "$lt": to },
+            "status": { "$in": statuses.to_vec() },
+        })
+        .await
+    }
+
+    async fn recorded(&self, filter: Document) -> mongodb::error::Result<Vec<Recorded>> {
         let docs: Vec<Document> = self
             .coll
-            .find(doc! {
-                "process": process.name(),
-                "windowStart": { "$gte": from, "$lt": to },
-                "status": Status::Succeeded.as_str(),
-            })
-            .projection(doc! { "windowStart": 1 })
+            .find(filter)
+            .projection(doc! { "windowStart": 1, "status": 1, "attempts": 1, "runId": 1 })
+            .sort(doc! { "windowStart": 1 })
             .await?
             .try_collect()
             .await?;
-        Ok(docs.iter().filter_map(|d| d.get_datetime("windowStart").ok()).map(|t| t.to_chrono()).collect())
+        Ok(docs.iter().filter_map(Recorded::from_doc).collect())
+    }
+
+    /// Run ids that hold a process lease now: a `running` entry of any other run is abandoned.
+    pub async fn live_runs(&self) -> mongodb::error::Result<HashSet<String>> {
+        Lease::live_holders(&self.db).await
     }
 
     /// The start of the oldest window ever recorded for `process`: catch-up never reaches before it.
@@ -202,5 +292,32 @@ impl Ledger {
             .await?
             .try_collect()
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attempts_of_any_numeric_type_count_and_a_missing_field_is_zero() {
+        let at = |a: Bson| Recorded::from_doc(&doc! { "windowStart": Utc::now(), "status": "failed", "attempts": a });
+        assert_eq!(at(Bson::Int32(3)).map(|r| r.attempts), Some(3));
+        assert_eq!(at(Bson::Int64(3)).map(|r| r.attempts), Some(3));
+        assert_eq!(at(Bson::Double(3.0)).map(|r| r.attempts), Some(3));
+        let bare = Recorded::from_doc(&doc! { "windowStart": Utc::now(), "status": "failed" });
+        assert_eq!(bare.map(|r| r.attempts), Some(0));
+    }
+
+    #[test]
+    fn only_unfinished_windows_are_given_up_once_they_reach_the_bound() {
+        for status in ["failed", "timed_out", "interrupted"] {
+            assert!(given_up(status, 3, false, 3), "{status}");
+            assert!(!given_up(status, 2, false, 3), "{status}");
+        }
+        assert!(given_up("running", 3, true, 3), "an abandoned attempt counts");
+        assert!(!given_up("running", 3, false, 3), "a live run is not judged");
+        assert!(!given_up("succeeded", 9, false, 3));
+        assert!(!given_up("skipped", 9, false, 3), "never started");
     }
 }

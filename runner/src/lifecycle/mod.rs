@@ -2,6 +2,7 @@
 //! per window under the deadline and signals -> record each window in the ledger -> release the
 //! lease -> exit with a documented code.
 
+pub mod catch_up;
 pub mod lease;
 pub mod ledger;
 pub mod plan;
@@ -15,9 +16,11 @@ use intervalprocessing_jobs::{JobContext, JobSettings, Process, RetryPolicy, Win
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
+use self::catch_up::CatchUp;
 use self::lease::Lease;
 use self::ledger::{Ledger, Runner};
 use self::plan::Selection;
+use self::window_run::WindowRun;
 use crate::config::Config;
 use crate::error::{AppError, code};
 use crate::stop::{Stop, StopReason};
@@ -51,7 +54,9 @@ pub fn stop_code(reason: StopReason) -> i32 {
 pub async fn run(cfg: &Config, req: RunRequest, stop: Stop) -> Result<i32, AppError> {
     let run_id = uuid::Uuid::new_v4().to_string();
     let span = tracing::info_span!("run", process = %req.process, run_id = %run_id, window = tracing::field::Empty);
-    run_in_span(cfg, req, stop, run_id, span.clone()).instrument(span).await
+    // Boxed: the run's state machine nests deep enough to exceed the compiler's query depth
+    // when laid out inline in every caller's.
+    Box::pin(run_in_span(cfg, req, stop, run_id, span.clone()).instrument(span)).await
 }
 
 async fn run_in_span(
@@ -74,11 +79,12 @@ async fn run_in_span(
         );
     }
     let windowing = Windowing::new(p.cadence(), cfg.tz);
+    let catch_up = CatchUp { limit: cfg.catch_up_limit, max_attempts: cfg.max_window_attempts };
     // Windows that do not depend on the ledger (--at, --from/--to) are decided before anything is
     // touched, so a range too large to run is refused without connecting or taking the lease.
     let planned = match req.selection.needs_ledger() {
         true => None,
-        false => Some(plan::windows(req.selection, &windowing, p, cfg.catch_up_limit, None).await?),
+        false => Some(plan::windows(req.selection, &windowing, p, catch_up, None).await?),
     };
     if let (true, Some(ws)) = (req.dry_run, &planned) {
         progress::print_plan(p, ws, cfg.tz);
@@ -91,7 +97,7 @@ async fn run_in_span(
     };
     let ledger = Ledger::new(&db);
     if req.dry_run {
-        let ws = plan::windows(req.selection, &windowing, p, cfg.catch_up_limit, Some(&ledger)).await?;
+        let ws = plan::windows(req.selection, &windowing, p, catch_up, Some(&ledger)).await?;
         progress::print_plan(p, &ws, cfg.tz);
         return Ok(code::SUCCESS);
     }
@@ -117,7 +123,7 @@ async fn run_in_span(
     let result = async {
         let ws = match planned {
             Some(ws) => ws,
-            None => plan::windows(req.selection, &windowing, p, cfg.catch_up_limit, Some(&ledger)).await?,
+            None => plan::windows(req.selection, &windowing, p, catch_up, Some(&ledger)).await?,
         };
         if ws.is_empty() {
             say!("{p}: no whole window to process in the given range");
@@ -136,7 +142,16 @@ async fn run_in_span(
             retry: RetryPolicy::default(),
             settings: JobSettings { retention_days: cfg.retention_days, ignore_retention: req.ignore_retention },
         };
-        window_run::run_windows(&ctx, p, &ws, &ledger, &who, &stop, cfg.shutdown_grace, &span).await
+        let run = WindowRun {
+            ctx: &ctx,
+            process: p,
+            ledger: &ledger,
+            who: &who,
+            stop: &stop,
+            grace: cfg.shutdown_grace,
+            span: &span,
+        };
+        run.run(&ws).await
     }
     .await;
 

@@ -1,11 +1,10 @@
 //! Which windows a run processes: the due window plus missed ones (scheduled runs), one window
 //! (`--at`), or every window in a range (`--from/--to`).
 
-use std::collections::HashSet;
-
 use chrono::{DateTime, Utc};
 use intervalprocessing_jobs::{Process, Window, Windowing};
 
+use super::catch_up::{self, CatchUp};
 use super::ledger::Ledger;
 use crate::error::AppError;
 
@@ -33,7 +32,7 @@ pub async fn windows(
     selection: Selection,
     windowing: &Windowing,
     process: Process,
-    catch_up_limit: u32,
+    catch_up: CatchUp,
     ledger: Option<&Ledger>,
 ) -> Result<Vec<Window>, AppError> {
     match selection {
@@ -48,78 +47,6 @@ pub async fn windows(
             }
             Ok(ws)
         }
-        Selection::Scheduled(at) => {
-            let due = windowing.due(at);
-            let Some(ledger) = ledger.filter(|_| catch_up_limit > 0) else { return Ok(vec![due]) };
-            let lookback = (0..catch_up_limit).fold(due, |w, _| windowing.previous(&w)).start;
-            let first = ledger.first_window(process).await.map_err(AppError::mongo("reading the ledger"))?;
-            let succeeded = match first {
-                Some(first) => ledger
-                    .succeeded_between(process, lookback.max(first), due.start)
-                    .await
-                    .map_err(AppError::mongo("reading the ledger"))?,
-                None => HashSet::new(),
-            };
-            Ok(catch_up(windowing, due, lookback, first, &succeeded))
-        }
-    }
-}
-
-/// The windows between `lookback` and `due` that never succeeded, then `due` itself. Nothing
-/// before the first window the ledger ever saw: a new deployment does not backfill history.
-pub fn catch_up(
-    windowing: &Windowing,
-    due: Window,
-    lookback: DateTime<Utc>,
-    first: Option<DateTime<Utc>>,
-    succeeded: &HashSet<DateTime<Utc>>,
-) -> Vec<Window> {
-    let mut out: Vec<Window> = match first {
-        Some(first) => windowing
-            .within(lookback.max(first), due.start)
-            .into_iter()
-            .filter(|w| !succeeded.contains(&w.start))
-            .collect(),
-        None => Vec::new(),
-    };
-    out.push(due);
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-    use chrono_tz::Tz;
-    use intervalprocessing_jobs::Cadence;
-
-    fn t(h: u32, m: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 1, 1, h, m, 0).single().unwrap_or_default()
-    }
-
-    fn q() -> Windowing {
-        Windowing::new(Cadence::Minutes(15), Tz::UTC)
-    }
-
-    #[test]
-    fn a_first_run_processes_only_the_due_window() {
-        let due = q().due(t(10, 0));
-        assert_eq!(catch_up(&q(), due, t(9, 0), None, &HashSet::new()), vec![due]);
-    }
-
-    #[test]
-    fn missed_and_failed_windows_are_caught_up_oldest_first() {
-        let due = q().due(t(10, 0)); // 09:45-10:00
-        let succeeded: HashSet<_> = [t(9, 0), t(9, 30)].into();
-        let ws = catch_up(&q(), due, t(8, 45), Some(t(8, 0)), &succeeded);
-        let starts: Vec<_> = ws.iter().map(|w| w.start).collect();
-        assert_eq!(starts, vec![t(8, 45), t(9, 15), t(9, 45)]);
-    }
-
-    #[test]
-    fn catch_up_never_reaches_before_the_first_recorded_window() {
-        let due = q().due(t(10, 0));
-        let ws = catch_up(&q(), due, t(8, 45), Some(t(9, 30)), &HashSet::new());
-        assert_eq!(ws.iter().map(|w| w.start).collect::<Vec<_>>(), vec![t(9, 30), t(9, 45)]);
+        Selection::Scheduled(at) => catch_up::windows(windowing, at, process, catch_up, ledger).await,
     }
 }

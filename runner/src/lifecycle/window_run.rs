@@ -1,5 +1,6 @@
 //! Running the job once per window: ledger entry first, then the job under the stop token with a
-//! grace period, then the ledger entry's outcome. Stops at the first window that does not succeed;
+//! grace period, then the ledger entry's outcome. A window that fails permanently does not block
+//! the others; a transient failure, the deadline, a signal or a lost lease stop the run there, and
 //! the next scheduled run catches the rest up.
 
 use std::time::Duration;
@@ -13,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::ledger::{Ledger, Outcome, Runner, Status};
 use super::stop_code;
-use crate::error::{AppError, code};
+use crate::error::{AppError, FailedWindows, code};
 use crate::progress::{self, WindowProgress};
 use crate::stop::{Stop, StopReason};
 
@@ -22,25 +23,78 @@ use crate::stop::{Stop, StopReason};
 /// [`intervalprocessing_jobs::process::SHUTDOWN_BOOKKEEPING`]).
 pub const RECORD_LIMIT: Duration = Duration::from_secs(10);
 
-#[allow(clippy::too_many_arguments)]
-pub async fn run_windows(
-    ctx: &JobContext,
-    p: Process,
-    windows: &[Window],
-    ledger: &Ledger,
-    who: &Runner,
-    stop: &Stop,
-    grace: Duration,
-    span: &tracing::Span,
-) -> Result<i32, AppError> {
-    let bar = WindowProgress::new(windows.len());
-    for (i, w) in windows.iter().enumerate() {
-        if let Some(reason) = stop.reason() {
-            let why = format!("not started: the run stopped first ({reason:?})");
-            record_skipped(ledger, p, &windows[i..], who, &why, Instant::now() + RECORD_LIMIT).await;
-            return Ok(stop_code(reason));
+/// What every window of one run shares: the job's context, the process, the ledger and who
+/// writes to it, the stop signal with the grace a stopping job gets, and the run's log span.
+pub struct WindowRun<'a> {
+    pub ctx: &'a JobContext,
+    pub process: Process,
+    pub ledger: &'a Ledger,
+    pub who: &'a Runner,
+    pub stop: &'a Stop,
+    /// `SHUTDOWN_GRACE`.
+    pub grace: Duration,
+    pub span: &'a tracing::Span,
+}
+
+/// How one window ended.
+struct Ended {
+    verdict: Verdict,
+    /// The outcome is in the ledger (it says `running` otherwise).
+    recorded: bool,
+    /// The ledger's final write and the skipped marks after it must be done by then.
+    record_by: Instant,
+}
+
+impl WindowRun<'_> {
+    /// Runs `windows` in order. A window that fails permanently is recorded and the run goes on;
+    /// a transient failure, the deadline, a signal or a lost lease stop the run there, and the
+    /// windows it then never starts are recorded `skipped`. Exit 1 (an error naming every failed
+    /// window) when any window failed, unless a deadline or signal code says more.
+    pub async fn run(&self, windows: &[Window]) -> Result<i32, AppError> {
+        let p = self.process;
+        let bar = WindowProgress::new(windows.len());
+        let mut failed = FailedWindows::new(p);
+        for (i, w) in windows.iter().enumerate() {
+            if let Some(reason) = self.stop.reason() {
+                let why = format!("not started: the run stopped first ({reason:?})");
+                record_skipped(self.ledger, p, &windows[i..], self.who, &why, Instant::now() + RECORD_LIMIT).await;
+                return Ok(stop_code(reason));
+            }
+            let ended = self.one(w, &bar).await?;
+            let v = &ended.verdict;
+            if v.status == Status::Failed {
+                failed.windows.push((w.to_string(), v.error.clone().unwrap_or_default()));
+                failed.recorded &= ended.recorded;
+            }
+            if v.status == Status::Succeeded || (v.goes_on && ended.recorded) {
+                continue;
+            }
+            // The run stops here. The windows it will not start are marked, unless the ledger is
+            // unreachable (catch-up does not need the marks, only the missing successes).
+            let rest = &windows[i + 1..];
+            if ended.recorded {
+                let why = match v.status {
+                    Status::Failed => "not started: the window before it failed on an error that stops the run".into(),
+                    status => format!("not started: the window before it ended {status}"),
+                };
+                record_skipped(self.ledger, p, rest, self.who, &why, ended.record_by).await;
+            }
+            failed.not_started = rest.len();
+            return match v.status {
+                Status::Failed => Err(AppError::WindowsFailed(failed)),
+                _ => Ok(v.exit),
+            };
         }
-        span.record("window", w.to_string());
+        match failed.windows.is_empty() {
+            true => Ok(code::SUCCESS),
+            false => Err(AppError::WindowsFailed(failed)),
+        }
+    }
+
+    /// One window: ledger entry, the job, its outcome recorded, logged and printed.
+    async fn one(&self, w: &Window, bar: &WindowProgress) -> Result<Ended, AppError> {
+        let (p, ledger, who) = (self.process, self.ledger, self.who);
+        self.span.record("window", w.to_string());
         let started = Utc::now();
         let never = CancellationToken::new();
         retry(RetryPolicy::default(), "ledger begin", &never, mongo_is_transient, || ledger.begin(p, w, who))
@@ -48,10 +102,11 @@ pub async fn run_windows(
             .map_err(AppError::mongo("recording the window in the ledger"))?;
         tracing::info!("window started");
 
-        let outcome = run_one(ctx, p, w, stop, grace).await;
-        let (status, exit, error) = classify(&outcome, stop.reason());
+        let outcome = run_one(self.ctx, p, w, self.stop, self.grace).await;
+        let verdict = classify(&outcome, self.stop.reason());
         let report = outcome.as_ref().ok();
-        let o = Outcome { status, started, report, error: error.as_deref() };
+        let o = Outcome { status: verdict.status, started, report, error: verdict.error.as_deref() };
+        let status = o.status;
         let record =
             retry(RetryPolicy::default(), "ledger finish", &never, mongo_is_transient, || ledger.finish(p, w, who, &o));
         let record_by = Instant::now() + RECORD_LIMIT;
@@ -77,31 +132,17 @@ pub async fn run_windows(
                 elapsed_ms = elapsed.as_millis() as u64,
                 "window succeeded"
             ),
-            Err(e) => {
-                tracing::error!(%status, error = %e, elapsed_ms = elapsed.as_millis() as u64, "window did not succeed")
-            }
+            Err(e) => tracing::error!(
+                %status,
+                error = %e,
+                transient = e.is_transient(),
+                elapsed_ms = elapsed.as_millis() as u64,
+                "window did not succeed"
+            ),
         }
-        bar.finished_window(|| progress::print_outcome(p, w, ctx.tz, status, report, error.as_deref(), elapsed));
-        if exit == code::SUCCESS {
-            continue;
-        }
-        // The run stops here. The windows it will not start are marked, unless the ledger is
-        // unreachable (catch-up does not need the marks, only the missing successes).
-        if recorded {
-            let why = format!("not started: the window before it ended {status}");
-            record_skipped(ledger, p, &windows[i + 1..], who, &why, record_by).await;
-        }
-        return match status {
-            Status::Failed => Err(AppError::WindowFailed {
-                process: p.to_string(),
-                window: w.to_string(),
-                error: error.unwrap_or_default(),
-                recorded,
-            }),
-            _ => Ok(exit),
-        };
+        bar.finished_window(|| progress::print_outcome(p, w, self.ctx.tz, &o, elapsed));
+        Ok(Ended { verdict, recorded, record_by })
     }
-    Ok(code::SUCCESS)
 }
 
 /// Marks the windows a stopping run will not start, so `history` shows them; gives up at `by`.
@@ -145,43 +186,72 @@ async fn run_one(
     }
 }
 
-/// The ledger status, exit code and error text of a window's outcome.
-fn classify(outcome: &Result<JobReport, JobError>, stop: Option<StopReason>) -> (Status, i32, Option<String>) {
+/// What a window's outcome means for the ledger, the exit code and the rest of the run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Verdict {
+    status: Status,
+    exit: i32,
+    error: Option<String>,
+    /// The run goes on with the next window: it succeeded, or it failed permanently (bad data,
+    /// an unwritable target), so trying the next windows is worth it. A transient failure
+    /// (MongoDB or S3 unreachable after the in-run retries) would fail them the same way.
+    goes_on: bool,
+}
+
+/// The verdict on a window's outcome, given why the run is stopping (if it is).
+fn classify(outcome: &Result<JobReport, JobError>, stop: Option<StopReason>) -> Verdict {
+    let stopped =
+        |status, reason, error| Verdict { status, exit: stop_code(reason), error: Some(error), goes_on: false };
     match (outcome, stop) {
-        (Ok(_), _) => (Status::Succeeded, code::SUCCESS, None),
+        (Ok(_), _) => Verdict { status: Status::Succeeded, exit: code::SUCCESS, error: None, goes_on: true },
         (Err(e), Some(reason @ StopReason::Signal(n))) => {
-            (Status::Interrupted, stop_code(reason), Some(format!("interrupted by signal {n}: {e}")))
+            stopped(Status::Interrupted, reason, format!("interrupted by signal {n}: {e}"))
         }
-        (Err(e), Some(reason @ StopReason::Deadline(limit))) => (
-            Status::TimedOut,
-            stop_code(reason),
-            Some(format!("deadline of {} passed: {e}", humantime::format_duration(limit))),
-        ),
-        (Err(e), Some(reason @ StopReason::LeaseLost(loss))) => {
-            (Status::Failed, stop_code(reason), Some(format!("{loss}: {e}")))
+        (Err(e), Some(reason @ StopReason::Deadline(limit))) => {
+            stopped(Status::TimedOut, reason, format!("deadline of {} passed: {e}", humantime::format_duration(limit)))
         }
-        (Err(e), None) => (Status::Failed, code::FAILED, Some(e.to_string())),
+        (Err(e), Some(reason @ StopReason::LeaseLost(loss))) => stopped(Status::Failed, reason, format!("{loss}: {e}")),
+        (Err(e), None) => Verdict {
+            status: Status::Failed,
+            exit: code::FAILED,
+            error: Some(e.to_string()),
+            goes_on: !e.is_transient() && !matches!(e, JobError::Cancelled),
+        },
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use intervalprocessing_jobs::store::StoreError;
 
     #[test]
     fn outcomes_map_to_documented_codes() {
         let ok: Result<JobReport, JobError> = Ok(JobReport::default());
         let cancelled: Result<JobReport, JobError> = Err(JobError::Cancelled);
-        assert_eq!(classify(&ok, Some(StopReason::Signal(15))).1, 0);
-        assert_eq!(classify(&cancelled, Some(StopReason::Signal(15))).0, Status::Interrupted);
-        assert_eq!(classify(&cancelled, Some(StopReason::Signal(15))).1, 143);
-        assert_eq!(classify(&cancelled, Some(StopReason::Signal(2))).1, 130);
-        assert_eq!(classify(&cancelled, Some(StopReason::Deadline(Duration::from_secs(1)))).0, Status::TimedOut);
-        assert_eq!(classify(&cancelled, Some(StopReason::Deadline(Duration::from_secs(1)))).1, 5);
+        assert_eq!(classify(&ok, Some(StopReason::Signal(15))).exit, 0);
+        assert_eq!(classify(&cancelled, Some(StopReason::Signal(15))).status, Status::Interrupted);
+        assert_eq!(classify(&cancelled, Some(StopReason::Signal(15))).exit, 143);
+        assert_eq!(classify(&cancelled, Some(StopReason::Signal(2))).exit, 130);
+        let deadline = classify(&cancelled, Some(StopReason::Deadline(Duration::from_secs(1))));
+        assert_eq!((deadline.status, deadline.exit, deadline.goes_on), (Status::TimedOut, 5, false));
         let unrenewed = classify(&cancelled, Some(StopReason::LeaseLost(crate::stop::LeaseLoss::NotRenewed)));
-        assert_eq!((unrenewed.0, unrenewed.1), (Status::Failed, 1));
-        assert!(unrenewed.2.is_some_and(|e| e.contains("could not renew") && !e.contains("another run")));
+        assert_eq!((unrenewed.status, unrenewed.exit, unrenewed.goes_on), (Status::Failed, 1, false));
+        assert!(unrenewed.error.is_some_and(|e| e.contains("could not renew") && !e.contains("another run")));
+    }
+
+    #[test]
+    fn a_permanent_failure_goes_on_and_a_transient_one_stops_the_run() {
         let failed: Result<JobReport, JobError> = Err(JobError::InvalidInput("x".into()));
-        assert_eq!(classify(&failed, None), (Status::Failed, 1, Some("x".into())));
+        let want = Verdict { status: Status::Failed, exit: 1, error: Some("x".into()), goes_on: true };
+        assert_eq!(classify(&failed, None), want);
+        let io = std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a directory");
+        let unwritable = Err(JobError::Store(StoreError::Io { action: "renaming", path: "/x".into(), source: io }));
+        assert!(classify(&unwritable, None).goes_on);
+        let unreachable =
+            StoreError::S3 { action: "put", url: "s3://b/k".into(), message: "dispatch".into(), transient: true };
+        let v = classify(&Err(JobError::Store(unreachable)), None);
+        assert_eq!((v.status, v.exit, v.goes_on), (Status::Failed, 1, false));
+        assert!(!classify(&Err(JobError::Cancelled), None).goes_on, "a cancelled job never counts as permanent");
     }
 }
