@@ -181,8 +181,9 @@ impl Scenario {
     }
 }
 
-/// One collection's documents (without `_id`), sorted by natural key, as a count and a hash of
-/// their raw BSON: equal hashes mean the same documents, field for field, byte for byte.
+/// One collection's documents (without `_id`, and without the `runId` that names the run that
+/// wrote a rollup row), sorted by natural key, as a count and a hash of their raw BSON: equal
+/// hashes mean the same documents, field for field, byte for byte.
 #[derive(Debug, Clone)]
 pub struct Digest {
     pub name: &'static str,
@@ -204,7 +205,7 @@ async fn digest(db: &TestDb, name: &'static str, sort: Document) -> Digest {
         .db
         .collection::<RawDocumentBuf>(name)
         .find(doc! {})
-        .projection(doc! { "_id": 0 })
+        .projection(doc! { "_id": 0, "runId": 0 })
         .sort(sort)
         .await
         .unwrap_or_else(|e| panic!("find {name}: {e}"));

@@ -6,7 +6,7 @@ use std::time::Duration;
 use mongodb::bson::doc;
 
 use super::common::{Behind, bounded_backoff, failed_clearly, retry_waits, run_once_the_lease_expires, timed};
-use crate::fixtures::{Reading, Seed, canonical, count_docs, date, history, readings, utc};
+use crate::fixtures::{Reading, Seed, canonical, count_docs, date, history, readings, rollup_rows, utc};
 use crate::support::TestDb;
 
 const DAY: &str = "2026-01-15";
@@ -112,8 +112,8 @@ async fn mongodb_going_away_mid_backfill_fails_clearly_and_a_rerun_leaves_the_da
     );
     let sort = doc! { "periodStart": 1, "meterId": 1 };
     assert_eq!(
-        canonical(&b.db.dump("hourly_usage", sort.clone()).await),
-        canonical(&clean.dump("hourly_usage", sort).await),
+        canonical(&rollup_rows(&b.db, "hourly_usage", sort.clone()).await),
+        canonical(&rollup_rows(&clean, "hourly_usage", sort).await),
         "hourly_usage equals a clean run's"
     );
     assert_eq!(readings(&b.db).await, readings(&clean).await, "readings untouched");

@@ -210,6 +210,16 @@ pub fn canonical(docs: &[Document]) -> Vec<String> {
     v
 }
 
+/// The rows of a rollup collection (`*_usage`) without the id of the run that wrote each, which
+/// differs between runs that write the same data; every row must name its run.
+pub async fn rollup_rows(db: &TestDb, collection: &str, sort: Document) -> Vec<Document> {
+    let mut rows = db.dump(collection, sort).await;
+    for r in &mut rows {
+        assert!(matches!(r.remove("runId"), Some(Bson::String(_))), "{collection} row without its run id: {r}");
+    }
+    rows
+}
+
 /// Every reading in the database, as canonical strings.
 pub async fn readings(db: &TestDb) -> Vec<String> {
     canonical(&db.dump("readings", doc! { "meterId": 1, "intervalStart": 1 }).await)
