@@ -57,7 +57,7 @@ async fn first_apply_on_a_new_account_with_slow_iam_succeeds_in_one_command() {
     d.cli(faults.cli(), &["plan", "--detailed-exitcode"]).expect_code(0);
 
     // destroy never deletes the service-linked role (the whole account shares it).
-    let out = d.cli(faults.cli(), &["destroy", "--auto-approve"]).run();
+    let out = d.cli(faults.cli(), &["destroy", "--auto-approve"]);
     assert!(!out.stdout.contains("AWSServiceRoleForECS"), "{}", out.stdout);
     let slr = iam
         .list_roles()

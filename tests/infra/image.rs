@@ -13,9 +13,14 @@ async fn push(ecr: &aws_sdk_ecr::Client, tag: &str, layer: char) -> String {
         "config": {
             "mediaType": "application/vnd.docker.container.image.v1+json",
             "size": 1000,
-            "digest": format!("sha256:{}", layer.to_string().repeat(64)),
+            "digest": format!("sha256:{}", "0".repeat(64)),
         },
-        "layers": [],
+        // moto derives the digest from the layer digests.
+        "layers": [{
+            "mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
+            "size": 1000,
+            "digest": format!("sha256:{}", layer.to_string().repeat(64)),
+        }],
     });
     let out = ecr
         .put_image()

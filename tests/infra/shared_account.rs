@@ -6,7 +6,9 @@ use aws_sdk_s3::types::{Tag, Tagging};
 use crate::harness::{BUCKET, Deploy, SECRET, policy_json, strings};
 use crate::support::Moto;
 
-const ADMIN: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
+/// An administrator policy attached by hand (moto does not load AWS's managed policies, so it is a
+/// customer-managed copy of AdministratorAccess).
+const ADMIN: &str = "arn:aws:iam::123456789012:policy/AdministratorAccessByHand";
 
 #[tokio::test]
 async fn foreign_tags_and_hand_added_policies_survive_apply_and_show_as_drift() {
@@ -30,6 +32,12 @@ async fn foreign_tags_and_hand_added_policies_survive_apply_and_show_as_drift() 
     tags.push(Tag::builder().key("cost-center").value("x").build().unwrap_or_else(|e| panic!("{e}")));
     let tagging = Tagging::builder().set_tag_set(Some(tags)).build().unwrap_or_else(|e| panic!("{e}"));
     s3.put_bucket_tagging().bucket(BUCKET).tagging(tagging).send().await.unwrap_or_else(|e| panic!("{e:?}"));
+    iam.create_policy()
+        .policy_name("AdministratorAccessByHand")
+        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
     iam.attach_role_policy()
         .role_name("IntervalProcessing-Task")
         .policy_arn(ADMIN)
@@ -51,7 +59,7 @@ async fn foreign_tags_and_hand_added_policies_survive_apply_and_show_as_drift() 
         drift,
         [
             "! drift     iam_role         IntervalProcessing-TaskExecution: inline policy kms-by-hand",
-            "! drift     iam_role         IntervalProcessing-Task: attached managed policy arn:aws:iam::aws:policy/AdministratorAccess",
+            "! drift     iam_role         IntervalProcessing-Task: attached managed policy arn:aws:iam::123456789012:policy/AdministratorAccessByHand",
         ],
         "{}",
         plan.stdout
@@ -86,7 +94,9 @@ async fn foreign_tags_and_hand_added_policies_survive_apply_and_show_as_drift() 
         .send()
         .await
         .unwrap_or_else(|e| panic!("{e:?}"));
-    assert_eq!(inline.policy_names(), ["kms-by-hand", "task-execution"]);
+    let mut names = inline.policy_names().to_vec();
+    names.sort();
+    assert_eq!(names, ["kms-by-hand", "task-execution"]);
 
     // Still drift, and nothing else.
     let plan = d.infra(&moto, &["apply", "--auto-approve"]).success();

@@ -273,3 +273,10 @@ fn strings(v: &Value) -> Vec<String> {
         _ => Vec::new(),
     }
 }
+
+#[test]
+fn the_readme_shows_the_operator_policy_file_verbatim() {
+    let readme = include_str!("../../README.md");
+    let policy = include_str!("../../operator-policy.json");
+    assert!(readme.contains(&format!("```json\n{policy}```")), "infra/README.md must embed operator-policy.json as is");
+}
