@@ -54,7 +54,8 @@ impl Aws {
         if region == self.arns.region {
             return self.ecr.clone();
         }
-        let conf = aws_sdk_ecr::config::Builder::from(&self.conf).region(aws_config::Region::new(region.to_owned())).build();
+        let conf =
+            aws_sdk_ecr::config::Builder::from(&self.conf).region(aws_config::Region::new(region.to_owned())).build();
         aws_sdk_ecr::Client::from_conf(conf)
     }
 }

@@ -6,7 +6,8 @@ pub const MAX_FILE_TAGS: usize = 49;
 
 /// ECS cluster names: 1-255 of letters, digits, `_` and `-`.
 pub fn cluster_name(name: &str) -> Option<String> {
-    let ok = (1..=255).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    let ok =
+        (1..=255).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
     (!ok).then(|| format!("{name:?}: ECS cluster names are 1-255 characters of A-Z a-z 0-9 _ -"))
 }
 
@@ -21,9 +22,8 @@ pub fn scheduler_name(name: &str) -> Option<String> {
 pub fn ecr_repository_name(name: &str) -> Option<String> {
     let component_ok = |c: &str| {
         !c.is_empty()
-            && c.split(['.', '_', '-']).all(|piece| {
-                !piece.is_empty() && piece.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-            })
+            && c.split(['.', '_', '-'])
+                .all(|piece| !piece.is_empty() && piece.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
     };
     let ok = (2..=256).contains(&name.len()) && name.split('/').all(component_ok);
     (!ok).then(|| {
@@ -227,9 +227,8 @@ pub fn kms_key_arn(value: &str, region: &str) -> Option<String> {
             fields.last().unwrap_or(&value)
         ));
     }
-    let id_ok = |id: &str| {
-        !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-    };
+    let id_ok =
+        |id: &str| !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
     let ok = fields.len() == 6
         && fields[0] == "arn"
         && fields[1] == partition
@@ -238,7 +237,9 @@ pub fn kms_key_arn(value: &str, region: &str) -> Option<String> {
         && fields[4].len() == 12
         && fields[4].bytes().all(|b| b.is_ascii_digit())
         && fields[5].strip_prefix("key/").is_some_and(id_ok);
-    (!ok).then(|| format!("{value:?} is not a KMS key ARN like arn:{partition}:kms:{region}:123456789012:key/1234abcd-…"))
+    (!ok).then(|| {
+        format!("{value:?} is not a KMS key ARN like arn:{partition}:kms:{region}:123456789012:key/1234abcd-…")
+    })
 }
 
 #[cfg(test)]
@@ -249,7 +250,10 @@ mod kms_tests {
     fn kms_keys_are_key_arns_of_the_partition() {
         let key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
         assert_eq!(kms_key_arn(key, "us-east-1"), None);
-        assert_eq!(kms_key_arn("arn:aws:kms:eu-west-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab", "us-east-1"), None);
+        assert_eq!(
+            kms_key_arn("arn:aws:kms:eu-west-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab", "us-east-1"),
+            None
+        );
         let alias = kms_key_arn("arn:aws:kms:us-east-1:123456789012:alias/mongo", "us-east-1").unwrap_or_default();
         assert!(alias.contains("is an alias") && alias.contains("alias/mongo"), "{alias}");
         assert!(kms_key_arn("alias/mongo", "us-east-1").unwrap_or_default().contains("is an alias"));

@@ -49,9 +49,15 @@ impl InfraError {
     /// A hint for the operator, printed after the `error:` line.
     pub fn hint(&self) -> Option<String> {
         match self {
-            InfraError::ConfigRead { .. } => Some("pass the deployment file with --config PATH (default deploy/intervalprocessing.toml)".into()),
-            InfraError::Invalid { .. } => Some("fix the keys above; `intervalprocessing infra validate` checks the file without calling AWS".into()),
-            InfraError::NeedsApproval { .. } => Some("review `intervalprocessing infra plan`, then pass --auto-approve".into()),
+            InfraError::ConfigRead { .. } => {
+                Some("pass the deployment file with --config PATH (default deploy/intervalprocessing.toml)".into())
+            }
+            InfraError::Invalid { .. } => Some(
+                "fix the keys above; `intervalprocessing infra validate` checks the file without calling AWS".into(),
+            ),
+            InfraError::NeedsApproval { .. } => {
+                Some("review `intervalprocessing infra plan`, then pass --auto-approve".into())
+            }
             InfraError::NotDeployed(_) => Some("run `intervalprocessing infra apply` first".into()),
             InfraError::Aws { code, message, .. } => aws_hint(code.as_deref(), message),
             _ => None,
@@ -129,6 +135,8 @@ mod tests {
         assert!(permission.contains("operator policy") && !permission.contains("credentials"), "{permission}");
         assert_eq!(aws_hint(Some("ValidationException"), "The execution role you provide must allow"), None);
         assert_eq!(aws_hint(Some("InvalidParameterException"), "Unable to assume the service linked role"), None);
-        assert!(aws_hint(None, "dispatch failure: io error: Connection refused").unwrap_or_default().contains("reached"));
+        assert!(
+            aws_hint(None, "dispatch failure: io error: Connection refused").unwrap_or_default().contains("reached")
+        );
     }
 }

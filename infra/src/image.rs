@@ -85,7 +85,11 @@ impl ImageRef {
             && dkr == "dkr"
             && (ecr == "ecr" || ecr == "ecr-fips")
             && domain.join(".") == region_partition.dns_suffix();
-        ok.then(|| EcrImage { account: account.to_owned(), region: region.to_owned(), repository: self.repository.clone() })
+        ok.then(|| EcrImage {
+            account: account.to_owned(),
+            region: region.to_owned(),
+            repository: self.repository.clone(),
+        })
     }
 
     /// `REGISTRY/REPOSITORY` without tag or digest.
@@ -134,15 +138,21 @@ mod tests {
         assert_eq!(r.tag.as_deref(), Some("1.0.0"));
         assert_eq!(
             r.ecr(),
-            Some(EcrImage { account: "123456789012".into(), region: "eu-west-1".into(), repository: "team/app".into() })
+            Some(EcrImage {
+                account: "123456789012".into(),
+                region: "eu-west-1".into(),
+                repository: "team/app".into()
+            })
         );
+        assert_eq!(r.pinned(DIGEST), format!("123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/app@{DIGEST}"));
+        let cn =
+            ImageRef::parse("123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/app").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
-            r.pinned(DIGEST),
-            format!("123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/app@{DIGEST}")
+            cn.ecr().map(|e| e.repository_arn("aws-cn")).as_deref(),
+            Some("arn:aws-cn:ecr:cn-north-1:123456789012:repository/app")
         );
-        let cn = ImageRef::parse("123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/app").unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(cn.ecr().map(|e| e.repository_arn("aws-cn")).as_deref(), Some("arn:aws-cn:ecr:cn-north-1:123456789012:repository/app"));
-        let fips = ImageRef::parse("123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com/app:x").unwrap_or_else(|e| panic!("{e}"));
+        let fips = ImageRef::parse("123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com/app:x")
+            .unwrap_or_else(|e| panic!("{e}"));
         assert!(fips.ecr().is_some());
     }
 

@@ -65,7 +65,9 @@ impl SecretRef {
             "ssm" => {
                 let name = fields[5..].join(":");
                 let ok = name.strip_prefix("parameter/").is_some_and(|n| {
-                    !n.is_empty() && !n.contains("//") && n.bytes().all(|b| b.is_ascii_alphanumeric() || b"/_.-".contains(&b))
+                    !n.is_empty()
+                        && !n.contains("//")
+                        && n.bytes().all(|b| b.is_ascii_alphanumeric() || b"/_.-".contains(&b))
                 });
                 if !ok {
                     return Err(format!("{value:?} is not an SSM parameter ARN (…:parameter/NAME)"));
@@ -122,7 +124,11 @@ fn parameter_name(value: &str) -> Result<SecretRef, String> {
             "{value:?} is neither an ARN nor an SSM parameter name (letters, digits, _ . - /; not starting with aws or ssm)"
         ));
     }
-    Ok(SecretRef { store: SecretStore::ParameterStore, region: None, resource: Resource::ParameterName(name.to_owned()) })
+    Ok(SecretRef {
+        store: SecretStore::ParameterStore,
+        region: None,
+        resource: Resource::ParameterName(name.to_owned()),
+    })
 }
 
 /// `arn:P:secretsmanager:R:A:secret:NAME` (7 fields) or with `:JSON-KEY:VERSION-STAGE:VERSION-ID` (10).
@@ -140,9 +146,9 @@ fn secrets_manager(value: &str, fields: &[&str]) -> Result<SecretRef, String> {
         return Err(format!("{value:?}: {name:?} is not a secret name (1-512 of letters, digits and /_+=.@-)"));
     }
     let arn = fields[..7].join(":");
-    let complete = name
-        .rsplit_once('-')
-        .is_some_and(|(head, suffix)| !head.is_empty() && suffix.len() == 6 && suffix.bytes().all(|b| b.is_ascii_alphanumeric()));
+    let complete = name.rsplit_once('-').is_some_and(|(head, suffix)| {
+        !head.is_empty() && suffix.len() == 6 && suffix.bytes().all(|b| b.is_ascii_alphanumeric())
+    });
     let resource = if complete { arn } else { format!("{arn}-??????") };
     Ok(SecretRef {
         store: SecretStore::SecretsManager,
@@ -162,11 +168,19 @@ mod tests {
         let sm = "arn:aws:secretsmanager:us-east-1:123456789012:secret";
         let ssm = "arn:aws:ssm:us-east-1:123456789012:parameter";
         for (value, store, resource) in [
-            (format!("{sm}:prod/mongodb-uri-AbCdEf"), SecretStore::SecretsManager, format!("{sm}:prod/mongodb-uri-AbCdEf")),
+            (
+                format!("{sm}:prod/mongodb-uri-AbCdEf"),
+                SecretStore::SecretsManager,
+                format!("{sm}:prod/mongodb-uri-AbCdEf"),
+            ),
             (format!("{sm}:prod/mongodb-uri"), SecretStore::SecretsManager, format!("{sm}:prod/mongodb-uri-??????")),
             (format!("{sm}:mongo"), SecretStore::SecretsManager, format!("{sm}:mongo-??????")),
             (format!("{sm}:prod/db-AbCdEf:uri::"), SecretStore::SecretsManager, format!("{sm}:prod/db-AbCdEf")),
-            (format!("{sm}:prod/db-AbCdEf:uri:AWSCURRENT:"), SecretStore::SecretsManager, format!("{sm}:prod/db-AbCdEf")),
+            (
+                format!("{sm}:prod/db-AbCdEf:uri:AWSCURRENT:"),
+                SecretStore::SecretsManager,
+                format!("{sm}:prod/db-AbCdEf"),
+            ),
             (
                 format!("{sm}:prod/db:uri::0a1b2c3d-1111-2222-3333-444455556666"),
                 SecretStore::SecretsManager,
@@ -177,9 +191,17 @@ mod tests {
                 SecretStore::SecretsManager,
                 "arn:aws:secretsmanager:eu-west-1:210987654321:secret:shared-XyZ123".to_owned(),
             ),
-            (format!("{ssm}/intervalprocessing/mongodb-uri"), SecretStore::ParameterStore, format!("{ssm}/intervalprocessing/mongodb-uri")),
+            (
+                format!("{ssm}/intervalprocessing/mongodb-uri"),
+                SecretStore::ParameterStore,
+                format!("{ssm}/intervalprocessing/mongodb-uri"),
+            ),
             (format!("{ssm}/mongodb-uri"), SecretStore::ParameterStore, format!("{ssm}/mongodb-uri")),
-            ("/intervalprocessing/mongodb-uri".to_owned(), SecretStore::ParameterStore, format!("{ssm}/intervalprocessing/mongodb-uri")),
+            (
+                "/intervalprocessing/mongodb-uri".to_owned(),
+                SecretStore::ParameterStore,
+                format!("{ssm}/intervalprocessing/mongodb-uri"),
+            ),
             ("mongodb-uri".to_owned(), SecretStore::ParameterStore, format!("{ssm}/mongodb-uri")),
         ] {
             let r = SecretRef::parse(&value, "us-east-1").unwrap_or_else(|e| panic!("{value}: {e}"));
@@ -197,7 +219,10 @@ mod tests {
         let r = SecretRef::parse("/app/uri", "cn-north-1").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(r.read_action(), "ssm:GetParameters");
         assert_eq!(r.kms_via_service("cn-north-1"), "ssm.cn-north-1.amazonaws.com.cn");
-        assert_eq!(r.iam_resource("aws-cn", "cn-north-1", ACCOUNT), "arn:aws-cn:ssm:cn-north-1:123456789012:parameter/app/uri");
+        assert_eq!(
+            r.iam_resource("aws-cn", "cn-north-1", ACCOUNT),
+            "arn:aws-cn:ssm:cn-north-1:123456789012:parameter/app/uri"
+        );
     }
 
     #[test]

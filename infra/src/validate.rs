@@ -10,10 +10,10 @@ use intervalprocessing_jobs::{Cadence, Process};
 
 use crate::aws_rules;
 use crate::config::{Deployment, ProcessConfig};
+use crate::cron::AwsSchedule;
 use crate::image::ImageRef;
 use crate::partition::Partition;
 use crate::secret_ref::SecretRef;
-use crate::cron::AwsSchedule;
 use crate::{fargate, names};
 
 /// One broken rule.
@@ -143,7 +143,10 @@ pub fn validate(d: &Deployment) -> Result<Settings, Vec<Problem>> {
         bad("abort_incomplete_uploads_after_days", "must be at least 1 day".to_owned());
     }
     if d.tags.len() > aws_rules::MAX_FILE_TAGS {
-        bad("tags", format!("at most {} tags (AWS allows 50 per resource and infra adds ManagedBy)", aws_rules::MAX_FILE_TAGS));
+        bad(
+            "tags",
+            format!("at most {} tags (AWS allows 50 per resource and infra adds ManagedBy)", aws_rules::MAX_FILE_TAGS),
+        );
     }
     for (k, v) in &d.tags {
         let key = format!("tags.{k}");

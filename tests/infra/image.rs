@@ -35,7 +35,9 @@ async fn push(ecr: &aws_sdk_ecr::Client, tag: &str, layer: char) -> String {
 
 async fn images(ecs: &aws_sdk_ecs::Client) -> Vec<String> {
     let mut out = Vec::new();
-    for p in ["FileGeneration", "NightlyDataChange", "HourlyDataChange", "HalfHourlyDataChange", "QuarterHourlyDataChange"] {
+    for p in
+        ["FileGeneration", "NightlyDataChange", "HourlyDataChange", "HalfHourlyDataChange", "QuarterHourlyDataChange"]
+    {
         let td = ecs
             .describe_task_definition()
             .task_definition(format!("IntervalProcessing-{p}"))

@@ -13,9 +13,9 @@ use crate::support::Moto;
 
 /// `$IP_TEST_PARLIAMENT` (set by scripts/test), else the project venv's.
 fn parliament() -> PathBuf {
-    let path = std::env::var_os("IP_TEST_PARLIAMENT").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.tools/venv/bin/parliament")
-    });
+    let path = std::env::var_os("IP_TEST_PARLIAMENT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.tools/venv/bin/parliament"));
     assert!(path.exists(), "parliament not found at {} (run the tests through scripts/test)", path.display());
     path
 }

@@ -21,14 +21,8 @@ async fn foreign_tags_and_hand_added_policies_survive_apply_and_show_as_drift() 
 
     // Someone adds a cost-center tag to the bucket (keeping the others), attaches a managed policy
     // to the task role and an inline policy to the execution role.
-    let mut tags: Vec<Tag> = s3
-        .get_bucket_tagging()
-        .bucket(BUCKET)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e:?}"))
-        .tag_set()
-        .to_vec();
+    let mut tags: Vec<Tag> =
+        s3.get_bucket_tagging().bucket(BUCKET).send().await.unwrap_or_else(|e| panic!("{e:?}")).tag_set().to_vec();
     tags.push(Tag::builder().key("cost-center").value("x").build().unwrap_or_else(|e| panic!("{e}")));
     let tagging = Tagging::builder().set_tag_set(Some(tags)).build().unwrap_or_else(|e| panic!("{e}"));
     s3.put_bucket_tagging().bucket(BUCKET).tagging(tagging).send().await.unwrap_or_else(|e| panic!("{e:?}"));
@@ -71,8 +65,16 @@ async fn foreign_tags_and_hand_added_policies_survive_apply_and_show_as_drift() 
     d.edit("stop_timeout_seconds = 90", "stop_timeout_seconds = 90\nabort_incomplete_uploads_after_days = 3");
     let out = d.infra(&moto, &["apply", "--auto-approve"]).success();
     assert!(out.stdout.contains("updated s3_bucket ip-infra-test"), "{}", out.stdout);
-    assert!(out.stdout.contains(&format!("left attached managed policy {ADMIN} on iam_role IntervalProcessing-Task")), "{}", out.stdout);
-    assert!(out.stdout.contains("left inline policy kms-by-hand on iam_role IntervalProcessing-TaskExecution"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains(&format!("left attached managed policy {ADMIN} on iam_role IntervalProcessing-Task")),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("left inline policy kms-by-hand on iam_role IntervalProcessing-TaskExecution"),
+        "{}",
+        out.stdout
+    );
 
     let tags = s3.get_bucket_tagging().bucket(BUCKET).send().await.unwrap_or_else(|e| panic!("{e:?}"));
     let tags: Vec<(&str, &str)> = tags.tag_set().iter().map(|t| (t.key(), t.value())).collect();

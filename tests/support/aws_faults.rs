@@ -186,7 +186,9 @@ impl State {
         }
         let form = r.form();
         let action = form.get("Action").map(String::as_str).unwrap_or_default();
-        if action == "CreateServiceLinkedRole" && form.get("AWSServiceName").map(String::as_str) == Some("ecs.amazonaws.com") {
+        if action == "CreateServiceLinkedRole"
+            && form.get("AWSServiceName").map(String::as_str) == Some("ecs.amazonaws.com")
+        {
             *lock(&self.slr_created) = Some(Instant::now());
         }
         if ROLE_CHANGES.contains(&action)

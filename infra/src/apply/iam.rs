@@ -120,7 +120,8 @@ mod tests {
 
     #[test]
     fn a_taken_service_linked_role_counts_as_created() {
-        let taken = "Service role name AWSServiceRoleForECS has been taken in this account, please try a different suffix.";
+        let taken =
+            "Service role name AWSServiceRoleForECS has been taken in this account, please try a different suffix.";
         assert!(already_exists(Some("InvalidInput"), taken));
         assert!(already_exists(Some("EntityAlreadyExists"), "Role with name AWSServiceRoleForECS already exists."));
         assert!(!already_exists(Some("InvalidInput"), "Invalid service name"));

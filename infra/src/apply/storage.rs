@@ -130,10 +130,7 @@ mod tests {
 
     #[test]
     fn bucket_tagging_keeps_foreign_tags_and_sets_ours() {
-        let current = Tags::from([
-            ("cost-center".to_owned(), "x".to_owned()),
-            ("Team".to_owned(), "old".to_owned()),
-        ]);
+        let current = Tags::from([("cost-center".to_owned(), "x".to_owned()), ("Team".to_owned(), "old".to_owned())]);
         let ours = Tags::from([
             ("Team".to_owned(), "metering".to_owned()),
             ("ManagedBy".to_owned(), "intervalprocessing".to_owned()),

@@ -170,7 +170,10 @@ fn the_kms_key_is_decryptable_only_through_the_service_that_holds_the_secret() {
     let decrypt = statement(doc, "DecryptMongoUri").unwrap_or_else(|| panic!("no decrypt statement: {doc}"));
     assert_eq!(decrypt["Action"], serde_json::json!(["kms:Decrypt"]));
     assert_eq!(decrypt["Resource"], serde_json::json!([key]));
-    assert_eq!(decrypt["Condition"], serde_json::json!({"StringEquals": {"kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}}));
+    assert_eq!(
+        decrypt["Condition"],
+        serde_json::json!({"StringEquals": {"kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}})
+    );
     let without = &execution_role(&settings(), &arns()).policies["task-execution"];
     assert!(statement(without, "DecryptMongoUri").is_none());
 }
@@ -184,7 +187,8 @@ fn ecr_pull_is_scoped_to_the_image_repository_and_absent_for_other_registries() 
     let doc = &execution_role(&s, &arns()).policies["task-execution"];
     let pull = statement(doc, "PullImage").unwrap_or_else(|| panic!("no pull statement"));
     assert_eq!(pull["Resource"], serde_json::json!(["arn:aws:ecr:eu-west-1:210987654321:repository/shared/app"]));
-    let s = settings_with(&[("123456789012.dkr.ecr.us-east-1.amazonaws.com/intervalprocessing:latest", "ghcr.io/x/app:1")]);
+    let s =
+        settings_with(&[("123456789012.dkr.ecr.us-east-1.amazonaws.com/intervalprocessing:latest", "ghcr.io/x/app:1")]);
     let doc = &execution_role(&s, &arns()).policies["task-execution"];
     assert!(policy::actions(doc).iter().all(|(_, a)| !a.starts_with("ecr:")), "{doc}");
 }

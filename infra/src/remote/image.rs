@@ -55,9 +55,10 @@ pub async fn resolve(aws: &Aws, image: &ImageRef) -> Result<Resolved, InfraError
         Err(e) => return Err(aws_err(&what, "ecr:DescribeImages", e)),
     };
     match out.image_details().first().and_then(|d| d.image_digest()) {
-        Some(digest) => {
-            Ok(Resolved { image: ImageRef { tag: None, digest: Some(digest.to_owned()), ..image.clone() }, warning: None })
-        }
+        Some(digest) => Ok(Resolved {
+            image: ImageRef { tag: None, digest: Some(digest.to_owned()), ..image.clone() },
+            warning: None,
+        }),
         None => Err(InfraError::Failed(format!("ecr:DescribeImages for {what} returned no digest"))),
     }
 }

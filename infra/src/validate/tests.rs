@@ -155,7 +155,11 @@ fn validation_rejects_what_aws_rejects() {
         ("mongodb_uri_secret", r#""arn:aws:secretsmanager:us-east-1:123456789012:secret:mongo:uri::""#, true),
         ("mongodb_uri_secret", r#""arn:aws:secretsmanager:us-east-1:123456789012:secret:mongo:uri""#, false),
         ("mongodb_uri_secret", r#""arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:mongo-AbCdEf""#, false),
-        ("mongodb_uri_kms_key", r#""arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab""#, true),
+        (
+            "mongodb_uri_kms_key",
+            r#""arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab""#,
+            true,
+        ),
         ("mongodb_uri_kms_key", r#""arn:aws:kms:us-east-1:123456789012:alias/mongo""#, false),
         ("mongodb_uri_kms_key", r#""arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/abc""#, false),
     ];
