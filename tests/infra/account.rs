@@ -7,6 +7,17 @@ use crate::harness::Deploy;
 use crate::support::Moto;
 use crate::support::aws_faults::AwsFaults;
 
+/// How many ECS service-linked roles the account has (found by their path, as infra does).
+async fn ecs_service_linked_roles(iam: &aws_sdk_iam::Client) -> usize {
+    let out = iam
+        .list_roles()
+        .path_prefix("/aws-service-role/ecs.amazonaws.com/")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    out.roles().len()
+}
+
 #[tokio::test]
 async fn first_apply_on_a_new_account_with_slow_iam_succeeds_in_one_command() {
     let moto = Moto::start();
@@ -32,13 +43,7 @@ async fn first_apply_on_a_new_account_with_slow_iam_succeeds_in_one_command() {
     assert!(injected.iter().any(|f| f == "scheduler:CreateSchedule"), "a schedule met a fresh role: {injected:?}");
 
     let iam = aws_sdk_iam::Client::new(&moto.sdk_config().await);
-    let slr = iam
-        .list_roles()
-        .path_prefix("/aws-service-role/ecs.amazonaws.com/")
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e:?}"));
-    assert_eq!(slr.roles().len(), 1, "exactly one ECS service-linked role");
+    assert_eq!(ecs_service_linked_roles(&iam).await, 1, "exactly one ECS service-linked role");
     let sch = aws_sdk_scheduler::Client::new(&moto.sdk_config().await);
     let schedules =
         sch.list_schedules().group_name("intervalprocessing").send().await.unwrap_or_else(|e| panic!("{e:?}"));
@@ -59,13 +64,7 @@ async fn first_apply_on_a_new_account_with_slow_iam_succeeds_in_one_command() {
     // destroy never deletes the service-linked role (the whole account shares it).
     let out = d.cli(faults.cli(), &["destroy", "--auto-approve"]);
     assert!(!out.stdout.contains("AWSServiceRoleForECS"), "{}", out.stdout);
-    let slr = iam
-        .list_roles()
-        .path_prefix("/aws-service-role/ecs.amazonaws.com/")
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e:?}"));
-    assert_eq!(slr.roles().len(), 1, "destroy left the service-linked role");
+    assert_eq!(ecs_service_linked_roles(&iam).await, 1, "destroy left the service-linked role");
 }
 
 #[tokio::test]

@@ -1,6 +1,6 @@
 //! The image is pinned by digest: the task definitions run exactly the image that was planned.
 
-use crate::harness::{Deploy, policy_json, strings};
+use crate::harness::{Deploy, inline_policy, policy_json, strings};
 use crate::support::Moto;
 
 const REPO: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com/intervalprocessing";
@@ -97,14 +97,7 @@ async fn a_non_ecr_image_is_used_as_given_with_a_warning_and_no_ecr_permission()
     let conf = moto.sdk_config().await;
     assert_eq!(images(&aws_sdk_ecs::Client::new(&conf)).await, vec![image.to_owned(); 5]);
     let iam = aws_sdk_iam::Client::new(&conf);
-    let doc = iam
-        .get_role_policy()
-        .role_name("IntervalProcessing-TaskExecution")
-        .policy_name("task-execution")
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e:?}"));
-    let doc = policy_json(doc.policy_document());
+    let doc = inline_policy(&iam, "IntervalProcessing-TaskExecution", "task-execution").await;
     let actions: Vec<String> =
         doc["Statement"].as_array().cloned().unwrap_or_default().iter().flat_map(|s| strings(&s["Action"])).collect();
     assert!(!actions.iter().any(|a| a.starts_with("ecr:")), "no ECR permission for a non-ECR image: {actions:?}");

@@ -65,21 +65,11 @@ async fn every_policy_apply_writes_passes_parliament_but_the_two_documented_find
     d.infra(&moto, &["apply", "--auto-approve"]).success();
     let conf = moto.sdk_config().await;
     let iam = aws_sdk_iam::Client::new(&conf);
-    let mut documents = Vec::new();
-    for role in ["IntervalProcessing-TaskExecution", "IntervalProcessing-Task", "IntervalProcessing-Scheduler"] {
-        let names = iam.list_role_policies().role_name(role).send().await.unwrap_or_else(|e| panic!("{e:?}"));
-        for name in names.policy_names() {
-            let doc = iam
-                .get_role_policy()
-                .role_name(role)
-                .policy_name(name)
-                .send()
-                .await
-                .unwrap_or_else(|e| panic!("{e:?}"));
-            let json = crate::harness::policy_json(doc.policy_document());
-            documents.push((format!("{role}-{name}"), json.to_string()));
-        }
-    }
+    let mut documents: Vec<(String, String)> = crate::harness::role_policies(&iam)
+        .await
+        .into_iter()
+        .map(|(role, name, doc)| (format!("{role}-{name}"), doc.to_string()))
+        .collect();
     let s3 = moto.s3().await;
     let policy = s3.get_bucket_policy().bucket(BUCKET).send().await.unwrap_or_else(|e| panic!("{e:?}"));
     documents.push(("bucket".to_owned(), policy.policy().unwrap_or_default().to_owned()));

@@ -3,7 +3,7 @@
 
 use aws_sdk_s3::types::{Tag, Tagging};
 
-use crate::harness::{BUCKET, Deploy, SECRET, policy_json, strings};
+use crate::harness::{BUCKET, Deploy, SECRET, inline_policy, policy_json, strings};
 use crate::support::Moto;
 
 /// An administrator policy attached by hand (moto does not load AWS's managed policies, so it is a
@@ -121,14 +121,7 @@ async fn the_kms_key_of_a_partial_secret_arn_with_a_json_key_gets_its_grant() {
 
     let conf = moto.sdk_config().await;
     let iam = aws_sdk_iam::Client::new(&conf);
-    let doc = iam
-        .get_role_policy()
-        .role_name("IntervalProcessing-TaskExecution")
-        .policy_name("task-execution")
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e:?}"));
-    let doc = policy_json(doc.policy_document());
+    let doc = inline_policy(&iam, "IntervalProcessing-TaskExecution", "task-execution").await;
     let statements = doc["Statement"].as_array().cloned().unwrap_or_default();
     let by_sid = |sid: &str| {
         statements.iter().find(|s| s["Sid"] == sid).cloned().unwrap_or_else(|| panic!("no statement {sid}: {doc}"))

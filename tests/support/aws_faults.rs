@@ -86,14 +86,7 @@ impl Request {
 impl AwsFaults {
     /// A proxy on a free loopback port in front of moto on `moto_port`.
     pub fn start(moto_port: u16, role_delay: Duration, slr_delay: Duration) -> AwsFaults {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap_or_else(|e| panic!("a runtime for the proxy: {e}"));
-        let std_listener =
-            std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap_or_else(|e| panic!("bind the proxy port: {e}"));
-        let port = std_listener.local_addr().unwrap_or_else(|e| panic!("proxy address: {e}")).port();
+        let (rt, std_listener, port) = super::proxy::runtime_and_port();
         std_listener.set_nonblocking(true).unwrap_or_else(|e| panic!("non-blocking listener: {e}"));
         let state = Arc::new(State {
             target: SocketAddr::from(([127, 0, 0, 1], moto_port)),
