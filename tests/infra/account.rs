@@ -65,6 +65,12 @@ async fn first_apply_on_a_new_account_with_slow_iam_succeeds_in_one_command() {
     let out = d.cli(faults.cli(), &["destroy", "--auto-approve"]);
     assert!(!out.stdout.contains("AWSServiceRoleForECS"), "{}", out.stdout);
     assert_eq!(ecs_service_linked_roles(&iam).await, 1, "destroy left the service-linked role");
+
+    // Applied again at once: the schedule group is still DELETING for a few seconds and is waited for.
+    let out = d.cli(faults.cli(), &["apply", "--auto-approve"]).success();
+    assert!(out.stdout.contains("waiting for schedule group intervalprocessing to finish deleting"), "{}", out.stdout);
+    assert!(faults.injected().iter().any(|f| f == "scheduler:GetScheduleGroup"), "{:?}", faults.injected());
+    d.cli(faults.cli(), &["plan", "--detailed-exitcode"]).expect_code(0);
 }
 
 #[tokio::test]

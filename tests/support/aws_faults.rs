@@ -8,6 +8,8 @@
 //! - **IAM is eventually consistent.** `scheduler:CreateSchedule` / `UpdateSchedule` answer
 //!   `ValidationException: The execution role you provide must allow AWS EventBridge Scheduler to
 //!   assume the role.` for `role_delay` after the role the schedule names was created or changed.
+//! - **Deletion takes a while.** For `role_delay` after `scheduler:DeleteScheduleGroup`,
+//!   `GetScheduleGroup` answers the group with `State: DELETING` (moto deletes at once).
 //!
 //! Everything else is forwarded to moto unchanged, one request per connection (`Connection: close`).
 //! [`AwsFaults::injected`] lists every fault answered, so a test can prove that it met them.
@@ -47,6 +49,7 @@ struct State {
     slr_delay: Duration,
     slr_created: Mutex<Option<Instant>>,
     role_changed: Mutex<HashMap<String, Instant>>,
+    groups_deleted: Mutex<HashMap<String, Instant>>,
     injected: Mutex<Vec<String>>,
 }
 
@@ -94,6 +97,7 @@ impl AwsFaults {
             slr_delay,
             slr_created: Mutex::new(None),
             role_changed: Mutex::new(HashMap::new()),
+            groups_deleted: Mutex::new(HashMap::new()),
             injected: Mutex::new(Vec::new()),
         });
         let accept_state = state.clone();
@@ -155,6 +159,16 @@ impl State {
                 return Some(response(400, "application/x-amz-json-1.1", None, &body));
             }
         }
+        if method == "GET"
+            && let Some(group) = schedule_group_of(path)
+            && lock(&self.groups_deleted).get(&group).is_some_and(|t| t.elapsed() < self.role_delay)
+        {
+            lock(&self.injected).push("scheduler:GetScheduleGroup".to_owned());
+            let body = format!(
+                r#"{{"Arn":"arn:aws:scheduler:us-east-1:123456789012:schedule-group/{group}","Name":"{group}","State":"DELETING","CreationDate":0,"LastModificationDate":0}}"#
+            );
+            return Some(response(200, "application/json", None, &body));
+        }
         let schedule_write = (method == "POST" || method == "PUT") && path.starts_with("/schedules/");
         if schedule_write {
             let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap_or_default();
@@ -174,6 +188,13 @@ impl State {
     /// Notes what a forwarded, successful request changed: the service-linked role, a role.
     fn observe(&self, r: &Request, response: &[u8]) {
         let ok = response.starts_with(b"HTTP/1.1 200") || response.starts_with(b"HTTP/1.0 200");
+        let (method, path) = r.method_path();
+        if ok
+            && method == "DELETE"
+            && let Some(group) = schedule_group_of(path)
+        {
+            lock(&self.groups_deleted).insert(group, Instant::now());
+        }
         if !ok || !r.header("content-type").unwrap_or_default().starts_with("application/x-www-form-urlencoded") {
             return;
         }
@@ -192,10 +213,17 @@ impl State {
     }
 }
 
+/// The group name of a `/schedule-groups/NAME[?query]` path.
+fn schedule_group_of(path: &str) -> Option<String> {
+    let name = path.strip_prefix("/schedule-groups/")?.split('?').next()?;
+    (!name.is_empty()).then(|| url_decode(name))
+}
+
 fn response(status: u16, content_type: &str, error_type: Option<&str>, body: &str) -> Vec<u8> {
     let error_header = error_type.map(|t| format!("x-amzn-ErrorType: {t}\r\n")).unwrap_or_default();
+    let reason = if status == 200 { "OK" } else { "Bad Request" };
     format!(
-        "HTTP/1.1 {status} Bad Request\r\nContent-Type: {content_type}\r\n{error_header}x-amzn-RequestId: fault-injected\r\n\
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\n{error_header}x-amzn-RequestId: fault-injected\r\n\
          Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
