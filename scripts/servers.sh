@@ -8,6 +8,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TOOLS="$ROOT/.tools"
 VENV="$TOOLS/venv"
 MOTO_VERSION="5.2.5"
+PARLIAMENT_VERSION="1.6.4"
 SECANTUS_RS_VERSION="0.5.3-beta.196"
 SECANTUS_PY_VERSION="0.7.0b3"
 SERVER_PIDS=()
@@ -30,6 +31,17 @@ ensure_moto() {
     "$VENV/bin/pip" install -q "moto[server]==$MOTO_VERSION" boto3
   fi
   export IP_TEST_MOTO_SERVER="$VENV/bin/moto_server"
+  ensure_parliament
+}
+
+# parliament lints the IAM policies `infra apply` writes (tests/infra/parliament.rs).
+ensure_parliament() {
+  ensure_venv
+  if ! "$VENV/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('parliament') != '$PARLIAMENT_VERSION')" 2>/dev/null; then
+    log "installing parliament==$PARLIAMENT_VERSION"
+    "$VENV/bin/pip" install -q "parliament==$PARLIAMENT_VERSION"
+  fi
+  export IP_TEST_PARLIAMENT="$VENV/bin/parliament"
 }
 
 ensure_mongo() {

@@ -7,6 +7,8 @@ use crate::error::InfraError;
 
 pub struct Aws {
     pub arns: Arns,
+    /// The SDK configuration, for a client in another region (an image in another region's ECR).
+    pub conf: aws_config::SdkConfig,
     pub ecs: aws_sdk_ecs::Client,
     pub scheduler: aws_sdk_scheduler::Client,
     pub iam: aws_sdk_iam::Client,
@@ -43,6 +45,17 @@ impl Aws {
             ecr: aws_sdk_ecr::Client::new(&conf),
             logs: aws_sdk_cloudwatchlogs::Client::new(&conf),
             s3: aws_sdk_s3::Client::from_conf(s3_conf),
+            conf,
         })
+    }
+
+    /// The ECR client for `region` (the deployment's, or another).
+    pub fn ecr_in(&self, region: &str) -> aws_sdk_ecr::Client {
+        if region == self.arns.region {
+            return self.ecr.clone();
+        }
+        let conf =
+            aws_sdk_ecr::config::Builder::from(&self.conf).region(aws_config::Region::new(region.to_owned())).build();
+        aws_sdk_ecr::Client::from_conf(conf)
     }
 }

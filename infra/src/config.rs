@@ -34,6 +34,10 @@ pub struct Deployment {
     pub security_groups: Vec<String>,
     /// ARN of the Secrets Manager secret or SSM parameter holding the MongoDB URI.
     pub mongodb_uri_secret: String,
+    /// ARN of the customer-managed KMS key that encrypts the MongoDB URI secret, if any: the
+    /// execution role may then decrypt with it, through the secret's service only.
+    #[serde(default)]
+    pub mongodb_uri_kms_key: Option<String>,
     /// `MONGODB_DATABASE` of the tasks.
     #[serde(default = "default_name")]
     pub mongodb_database: String,

@@ -5,6 +5,7 @@
 
 pub mod apply;
 pub mod aws;
+pub mod aws_rules;
 pub mod commands;
 pub mod config;
 pub mod cron;
@@ -12,11 +13,15 @@ pub mod desired;
 pub mod error;
 pub mod fargate;
 pub mod history;
+pub mod image;
 pub mod model;
 pub mod names;
+pub mod partition;
 pub mod plan;
 pub mod policy;
+pub mod propagation;
 pub mod remote;
+pub mod secret_ref;
 pub mod validate;
 
 use std::path::PathBuf;
@@ -41,14 +46,20 @@ pub enum InfraCommand {
     Validate,
     /// Show what apply would change: create, update, delete or no change per resource.
     Plan {
-        /// Exit 0 when there are no changes, 2 when there are, 1 on error.
+        /// Exit 0 when there are no changes, 2 when there are (or policies the file does not declare), 1 on error.
         #[arg(long)]
         detailed_exitcode: bool,
+        /// Use this image instead of the file's, for this invocation (e.g. the one CI just pushed).
+        #[arg(long, value_name = "REF")]
+        image: Option<String>,
     },
     /// Apply the plan (asks for confirmation unless --auto-approve).
     Apply {
         #[arg(long)]
         auto_approve: bool,
+        /// Use this image instead of the file's, for this invocation (e.g. the one CI just pushed).
+        #[arg(long, value_name = "REF")]
+        image: Option<String>,
     },
     /// Enable the schedule of one process, or of all.
     Enable {
@@ -92,6 +103,15 @@ macro_rules! say {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
         let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// A `warning: …` line on stderr.
+#[macro_export]
+macro_rules! warn_line {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), "warning: {}", format_args!($($arg)*));
     }};
 }
 

@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::policy::canonical;
+
 pub type Tags = BTreeMap<String, String>;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -44,7 +46,18 @@ pub struct Role {
     pub assume_role_policy: Value,
     /// Inline policies by name.
     pub policies: BTreeMap<String, Value>,
+    /// ARNs of attached managed policies, sorted (infra attaches none; others' are drift).
+    pub attached_policies: Vec<String>,
     pub tags: Tags,
+}
+
+/// A service-linked role AWS needs before a resource can be created (the ECS one for a cluster
+/// with capacity providers). Created when missing, never deleted: the whole account shares it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServiceLinkedRole {
+    pub name: String,
+    /// The service that owns it, e.g. `ecs.amazonaws.com`.
+    pub service: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -125,6 +138,10 @@ pub struct EcsTarget {
     pub subnets: Vec<String>,
     pub security_groups: Vec<String>,
     pub assign_public_ip: String,
+    /// `TASK_DEFINITION`: the tasks get the task definition's tags.
+    pub propagate_tags: Option<String>,
+    /// ECS adds `aws:ecs:clusterName` and friends to the tasks.
+    pub enable_ecs_managed_tags: bool,
 }
 
 /// One managed resource.
@@ -138,6 +155,7 @@ pub enum Resource {
     TaskDefinition(TaskDefinition),
     ScheduleGroup(ScheduleGroup),
     Schedule(Schedule),
+    ServiceLinkedRole(ServiceLinkedRole),
 }
 
 impl Resource {
@@ -152,6 +170,7 @@ impl Resource {
             Resource::TaskDefinition(_) => "task_definition",
             Resource::ScheduleGroup(_) => "schedule_group",
             Resource::Schedule(_) => "schedule",
+            Resource::ServiceLinkedRole(_) => "service_linked_role",
         }
     }
 
@@ -166,6 +185,7 @@ impl Resource {
             Resource::TaskDefinition(r) => r.family.clone(),
             Resource::ScheduleGroup(r) => r.name.clone(),
             Resource::Schedule(r) => format!("{}/{}", r.group, r.name),
+            Resource::ServiceLinkedRole(r) => r.name.clone(),
         }
     }
 
@@ -179,7 +199,7 @@ impl Resource {
             Resource::Bucket(r) => Some(&r.tags),
             Resource::TaskDefinition(r) => Some(&r.tags),
             Resource::ScheduleGroup(r) => Some(&r.tags),
-            Resource::Schedule(_) => None,
+            Resource::Schedule(_) | Resource::ServiceLinkedRole(_) => None,
         }
     }
 
@@ -194,6 +214,7 @@ impl Resource {
             Resource::TaskDefinition(r) => serde_json::to_value(r),
             Resource::ScheduleGroup(r) => serde_json::to_value(r),
             Resource::Schedule(r) => serde_json::to_value(r),
+            Resource::ServiceLinkedRole(r) => serde_json::to_value(r),
         };
         v.unwrap_or(Value::Null)
     }
@@ -210,7 +231,24 @@ impl Resource {
             Resource::Bucket(r) => Some(&mut r.tags),
             Resource::TaskDefinition(r) => Some(&mut r.tags),
             Resource::ScheduleGroup(r) => Some(&mut r.tags),
-            Resource::Schedule(_) => None,
+            Resource::Schedule(_) | Resource::ServiceLinkedRole(_) => None,
         }
+    }
+
+    /// The same resource with its policy documents in canonical form: what plans compare.
+    /// (What `apply` sends is the document as written.)
+    pub fn normalized(&self) -> Resource {
+        let mut r = self.clone();
+        match &mut r {
+            Resource::Role(role) => {
+                role.assume_role_policy = canonical(&role.assume_role_policy);
+                for doc in role.policies.values_mut() {
+                    *doc = canonical(doc);
+                }
+            }
+            Resource::Bucket(b) => b.policy = b.policy.as_ref().map(canonical),
+            _ => {}
+        }
+        r
     }
 }

@@ -30,6 +30,11 @@ pub const EXECUTION_ROLE: &str = "IntervalProcessing-TaskExecution";
 pub const TASK_ROLE: &str = "IntervalProcessing-Task";
 pub const SCHEDULER_ROLE: &str = "IntervalProcessing-Scheduler";
 
+/// The ECS service-linked role (account-wide; infra creates it when missing and never deletes it).
+pub const ECS_SERVICE_LINKED_ROLE: &str = "AWSServiceRoleForECS";
+/// The IAM path of service-linked roles of ECS: how they are found whatever their name.
+pub const ECS_SERVICE_LINKED_ROLE_PATH: &str = "/aws-service-role/ecs.amazonaws.com/";
+
 /// The process whose schedule is called `name`, if any.
 pub fn process_of_schedule(name: &str) -> Option<Process> {
     Process::ALL.into_iter().find(|p| schedule(*p) == name)

@@ -1,5 +1,6 @@
 //! IAM policy documents: the least-privilege policies `infra` writes, and the canonical form both
 //! sides of a diff are brought to (single strings become one-element lists, lists are sorted).
+//! Documents are sent in the shape they are written here; the canonical form is only for comparing.
 
 use serde_json::{Value, json};
 
@@ -77,9 +78,14 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// A policy document from statements.
+/// A policy document from statements, as written (never canonicalised: that is for comparing).
 pub fn document(statements: Vec<Value>) -> Value {
-    canonical(&json!({ "Version": "2012-10-17", "Statement": statements }))
+    json!({ "Version": "2012-10-17", "Statement": statements })
+}
+
+/// Whether two documents say the same (compared in canonical form).
+pub fn same(a: &Value, b: &Value) -> bool {
+    canonical(a) == canonical(b)
 }
 
 /// Trust policy letting `service` assume a role, only on behalf of `account`.
@@ -107,6 +113,7 @@ pub fn with_condition(mut statement: Value, condition: Value) -> Value {
 
 /// Every `(Effect, action)` of a document, for the least-privilege checks.
 pub fn actions(doc: &Value) -> Vec<(String, String)> {
+    let doc = &canonical(doc);
     let empty = Vec::new();
     let statements = doc.get("Statement").and_then(Value::as_array).unwrap_or(&empty);
     let mut out = Vec::new();
@@ -121,6 +128,7 @@ pub fn actions(doc: &Value) -> Vec<(String, String)> {
 
 /// Every `(Effect, action list, resource)` of a document.
 pub fn resources(doc: &Value) -> Vec<(String, Vec<String>, String)> {
+    let doc = &canonical(doc);
     let empty = Vec::new();
     let statements = doc.get("Statement").and_then(Value::as_array).unwrap_or(&empty);
     let mut out = Vec::new();

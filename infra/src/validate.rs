@@ -8,8 +8,12 @@ use chrono_tz::Tz;
 use intervalprocessing_jobs::process::SHUTDOWN_BOOKKEEPING;
 use intervalprocessing_jobs::{Cadence, Process};
 
+use crate::aws_rules;
 use crate::config::{Deployment, ProcessConfig};
 use crate::cron::AwsSchedule;
+use crate::image::ImageRef;
+use crate::partition::Partition;
+use crate::secret_ref::SecretRef;
 use crate::{fargate, names};
 
 /// One broken rule.
@@ -31,6 +35,12 @@ impl fmt::Display for Problem {
 pub struct Settings {
     pub file: Deployment,
     pub tz: Tz,
+    pub partition: Partition,
+    /// The image the task definitions run: the file's (or `--image`), pinned to a digest once
+    /// resolved (see [`crate::commands`]).
+    pub image: ImageRef,
+    /// The MongoDB URI secret, parsed.
+    pub secret: SecretRef,
     pub bucket: String,
     /// The key prefix inside the bucket, `""` or ending in `/`.
     pub prefix: String,
@@ -66,27 +76,28 @@ pub fn validate(d: &Deployment) -> Result<Settings, Vec<Problem>> {
     let mut p = Vec::new();
     let mut bad = |key: &str, rule: String| p.push(Problem { key: key.to_owned(), rule });
 
-    let region_ok = {
-        let parts: Vec<&str> = d.region.split('-').collect();
-        parts.len() >= 3
-            && parts.iter().all(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
-            && parts.last().is_some_and(|s| s.bytes().all(|b| b.is_ascii_digit()))
-    };
-    if !region_ok {
-        bad("region", format!("{:?} is not an AWS region name like us-east-1", d.region));
-    }
-    if d.image.trim().is_empty() || d.image.contains(char::is_whitespace) {
-        bad("image", format!("{:?} is not a container image reference", d.image));
-    }
-    for (key, value) in [("cluster", &d.cluster), ("schedule_group", &d.schedule_group)] {
-        if !names::is_valid_name(value) {
-            bad(key, format!("{value:?}: names are 1-64 characters of 0-9 A-Z a-z - _ ."));
+    let partition = match Partition::of_region(&d.region) {
+        Ok(p) => Some(p),
+        Err(rule) => {
+            bad("region", rule);
+            None
         }
+    };
+    let image = match ImageRef::parse(&d.image) {
+        Ok(i) => Some(i),
+        Err(rule) => {
+            bad("image", rule);
+            None
+        }
+    };
+    if let Some(rule) = aws_rules::cluster_name(&d.cluster) {
+        bad("cluster", rule);
     }
-    let ecr_ok = (2..=256).contains(&d.ecr_repository.len())
-        && d.ecr_repository.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-/".contains(&b));
-    if !ecr_ok {
-        bad("ecr_repository", format!("{:?}: ECR names are 2-256 characters of a-z 0-9 . _ - /", d.ecr_repository));
+    if let Some(rule) = aws_rules::scheduler_name(&d.schedule_group) {
+        bad("schedule_group", rule);
+    }
+    if let Some(rule) = aws_rules::ecr_repository_name(&d.ecr_repository) {
+        bad("ecr_repository", rule);
     }
     let tz = d.schedule_timezone.parse::<Tz>().ok();
     if tz.is_none() {
@@ -97,13 +108,17 @@ pub fn validate(d: &Deployment) -> Result<Settings, Vec<Problem>> {
     }
     check_ids(&mut bad, "subnets", &d.subnets, "subnet-", 16);
     check_ids(&mut bad, "security_groups", &d.security_groups, "sg-", 5);
-    let secret_ok = d.mongodb_uri_secret.starts_with("arn:")
-        && (d.mongodb_uri_secret.contains(":secretsmanager:") || d.mongodb_uri_secret.contains(":ssm:"));
-    if !secret_ok {
-        bad(
-            "mongodb_uri_secret",
-            format!("{:?} must be a Secrets Manager secret ARN or an SSM parameter ARN", d.mongodb_uri_secret),
-        );
+    let secret = match SecretRef::parse(&d.mongodb_uri_secret, &d.region) {
+        Ok(s) => Some(s),
+        Err(rule) => {
+            bad("mongodb_uri_secret", rule);
+            None
+        }
+    };
+    if let Some(key) = &d.mongodb_uri_kms_key
+        && let Some(rule) = aws_rules::kms_key_arn(key, &d.region)
+    {
+        bad("mongodb_uri_kms_key", rule);
     }
     if d.mongodb_database.is_empty() || d.mongodb_database.contains(['/', '.', ' ', '$', '"', '\\']) {
         bad("mongodb_database", format!("{:?} is not a MongoDB database name", d.mongodb_database));
@@ -127,12 +142,18 @@ pub fn validate(d: &Deployment) -> Result<Settings, Vec<Problem>> {
     if d.abort_incomplete_uploads_after_days < 1 {
         bad("abort_incomplete_uploads_after_days", "must be at least 1 day".to_owned());
     }
+    if d.tags.len() > aws_rules::MAX_FILE_TAGS {
+        bad(
+            "tags",
+            format!("at most {} tags (AWS allows 50 per resource and infra adds ManagedBy)", aws_rules::MAX_FILE_TAGS),
+        );
+    }
     for (k, v) in &d.tags {
         let key = format!("tags.{k}");
         if k == names::MANAGED_BY_KEY {
             bad(&key, format!("{k} is reserved: infra sets it on everything it manages"));
-        } else if k.is_empty() || k.len() > 128 || v.len() > 256 || k.starts_with("aws:") {
-            bad(&key, "tag keys are 1-128 characters, not starting with aws:, values at most 256".to_owned());
+        } else if let Some(rule) = aws_rules::tag_key(k).or_else(|| aws_rules::tag_value(v)) {
+            bad(&key, rule);
         }
     }
     for name in d.process.keys() {
@@ -159,10 +180,13 @@ pub fn validate(d: &Deployment) -> Result<Settings, Vec<Problem>> {
             processes.push(ps);
         }
     }
-    match (p.is_empty(), tz, output) {
-        (true, Some(tz), Ok((bucket, prefix))) => Ok(Settings {
+    match (p.is_empty(), tz, output, partition, image, secret) {
+        (true, Some(tz), Ok((bucket, prefix)), Some(partition), Some(image), Some(secret)) => Ok(Settings {
             file: d.clone(),
             tz,
+            partition,
+            image,
+            secret,
             bucket,
             prefix,
             shutdown_grace_seconds: shutdown_grace(d.stop_timeout_seconds),
@@ -273,12 +297,8 @@ fn check_process(bad: &mut impl FnMut(&str, String), process: Process, c: &Proce
 fn parse_s3_url(url: &str) -> Result<(String, String), String> {
     let rest = url.strip_prefix("s3://").ok_or_else(|| format!("{url:?} must look like s3://BUCKET/PREFIX/"))?;
     let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-    let bucket_ok = (3..=63).contains(&bucket.len())
-        && bucket.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
-        && bucket.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
-        && bucket.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric());
-    if !bucket_ok {
-        return Err(format!("{bucket:?} is not an S3 bucket name (3-63 of a-z 0-9 . -)"));
+    if let Some(rule) = aws_rules::bucket_name(bucket) {
+        return Err(rule);
     }
     if prefix.contains("//") || prefix.contains(['*', '?', '\\']) {
         return Err(format!("{prefix:?} is not a clean key prefix"));

@@ -138,3 +138,31 @@ pub fn strings(v: &serde_json::Value) -> Vec<String> {
         _ => Vec::new(),
     }
 }
+
+/// The three roles infra manages.
+pub const ROLES: [&str; 3] =
+    ["IntervalProcessing-TaskExecution", "IntervalProcessing-Task", "IntervalProcessing-Scheduler"];
+
+/// The inline policy `name` of `role`, read back from IAM.
+pub async fn inline_policy(iam: &aws_sdk_iam::Client, role: &str, name: &str) -> serde_json::Value {
+    let doc = iam
+        .get_role_policy()
+        .role_name(role)
+        .policy_name(name)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{role}/{name}: {e:?}"));
+    policy_json(doc.policy_document())
+}
+
+/// Every inline policy of the managed roles: (role, policy name, document).
+pub async fn role_policies(iam: &aws_sdk_iam::Client) -> Vec<(String, String, serde_json::Value)> {
+    let mut out = Vec::new();
+    for role in ROLES {
+        let names = iam.list_role_policies().role_name(role).send().await.unwrap_or_else(|e| panic!("{e:?}"));
+        for name in names.policy_names() {
+            out.push((role.to_owned(), name.clone(), inline_policy(iam, role, name).await));
+        }
+    }
+    out
+}

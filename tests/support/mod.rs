@@ -3,6 +3,7 @@
 //! database of its own on it, and a moto server of its own (see [`moto`]).
 #![allow(dead_code)]
 
+pub mod aws_faults;
 pub mod cli;
 pub mod faults;
 pub mod mongo;

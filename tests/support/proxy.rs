@@ -87,14 +87,7 @@ impl Shared {
 impl Proxy {
     /// A proxy on a free loopback port in front of `target`, up.
     pub fn start(target: SocketAddr) -> Proxy {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap_or_else(|e| panic!("a runtime for the proxy: {e}"));
-        let std_listener =
-            std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap_or_else(|e| panic!("bind the proxy port: {e}"));
-        let port = std_listener.local_addr().unwrap_or_else(|e| panic!("proxy address: {e}")).port();
+        let (rt, std_listener, port) = runtime_and_port();
         let shared = Arc::new(Shared {
             target,
             cut: Mutex::new(CancellationToken::new()),
@@ -219,6 +212,19 @@ impl Proxy {
             }
         }));
     }
+}
+
+/// A runtime of the proxy's own and a listener on a free loopback port (for every proxy in tests/support).
+pub fn runtime_and_port() -> (tokio::runtime::Runtime, std::net::TcpListener, u16) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("a runtime for the proxy: {e}"));
+    let std_listener =
+        std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap_or_else(|e| panic!("bind the proxy port: {e}"));
+    let port = std_listener.local_addr().unwrap_or_else(|e| panic!("proxy address: {e}")).port();
+    (rt, std_listener, port)
 }
 
 async fn forward(mut client: TcpStream, shared: Arc<Shared>, cut: CancellationToken) {

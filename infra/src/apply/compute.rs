@@ -81,16 +81,22 @@ pub async fn delete_ecr_repository(aws: &Aws, r: &EcrRepository) -> Result<(), I
     Ok(())
 }
 
+/// Creates the cluster. Right after the ECS service-linked role was created, CreateCluster with
+/// capacity providers fails until the role has propagated: that error is retried.
 pub async fn create_cluster(aws: &Aws, c: &Cluster) -> Result<(), InfraError> {
-    aws.ecs
-        .create_cluster()
-        .cluster_name(&c.name)
-        .set_capacity_providers(Some(c.capacity_providers.clone()))
-        .set_default_capacity_provider_strategy(Some(strategy(&c.default_strategy)?))
-        .set_tags(Some(ecs_tags(&c.tags)))
-        .send()
-        .await
-        .map_err(|e| aws_err(&format!("ecs cluster {}", c.name), "ecs:CreateCluster", e))?;
+    let strategy = strategy(&c.default_strategy)?;
+    crate::propagation::retry(|| async {
+        aws.ecs
+            .create_cluster()
+            .cluster_name(&c.name)
+            .set_capacity_providers(Some(c.capacity_providers.clone()))
+            .set_default_capacity_provider_strategy(Some(strategy.clone()))
+            .set_tags(Some(ecs_tags(&c.tags)))
+            .send()
+            .await
+            .map_err(|e| aws_err(&format!("ecs cluster {}", c.name), "ecs:CreateCluster", e))
+    })
+    .await?;
     Ok(())
 }
 

@@ -13,9 +13,10 @@ use crate::plan::{Action, Plan};
 
 pub use scheduler::put_schedule;
 
-/// Applies every change of `plan`; prints one line per change done.
+/// Applies every change of `plan` (prerequisites first); prints one line per change done, and one
+/// per policy it left in place.
 pub async fn execute(aws: &Aws, plan: &Plan) -> Result<(), InfraError> {
-    for c in &plan.changes {
+    for c in plan.prerequisites.iter().chain(&plan.changes) {
         match (c.action, &c.desired, &c.remote) {
             (Action::Create, Some(want), _) => create(aws, want).await?,
             (Action::Update, Some(want), Some(have)) => update(aws, want, have).await?,
@@ -30,7 +31,15 @@ pub async fn execute(aws: &Aws, plan: &Plan) -> Result<(), InfraError> {
         };
         crate::say!("{word} {} {}", c.kind, c.id);
     }
+    report_left(plan);
     Ok(())
+}
+
+/// Says which undeclared policies on managed roles `apply` left alone.
+pub fn report_left(plan: &Plan) {
+    for d in &plan.drift {
+        crate::say!("left {} on {} {} (not in the deployment file; apply never removes it)", d.what, d.kind, d.id);
+    }
 }
 
 async fn create(aws: &Aws, want: &Resource) -> Result<(), InfraError> {
@@ -43,6 +52,7 @@ async fn create(aws: &Aws, want: &Resource) -> Result<(), InfraError> {
         Resource::Bucket(r) => storage::create_bucket(aws, r).await,
         Resource::ScheduleGroup(r) => scheduler::create_schedule_group(aws, r).await,
         Resource::Schedule(r) => put_schedule(aws, r, false).await,
+        Resource::ServiceLinkedRole(r) => iam::create_service_linked_role(aws, r).await,
     }
 }
 
@@ -74,5 +84,9 @@ async fn delete(aws: &Aws, have: &Resource) -> Result<(), InfraError> {
         Resource::Bucket(r) => storage::delete_bucket(aws, r).await,
         Resource::ScheduleGroup(r) => scheduler::delete_schedule_group(aws, r).await,
         Resource::Schedule(r) => scheduler::delete_schedule(aws, r).await,
+        // Shared by the whole account: never deleted.
+        Resource::ServiceLinkedRole(r) => {
+            Err(InfraError::Failed(format!("service-linked role {} is never deleted by infra", r.name)))
+        }
     }
 }

@@ -2,7 +2,7 @@
 
 use aws_sdk_scheduler::types::{
     AssignPublicIp, AwsVpcConfiguration, CapacityProviderStrategyItem, EcsParameters, FlexibleTimeWindow,
-    FlexibleTimeWindowMode, NetworkConfiguration, RetryPolicy, ScheduleState, Tag, Target,
+    FlexibleTimeWindowMode, NetworkConfiguration, PropagateTags, RetryPolicy, ScheduleState, Tag, Target,
 };
 
 use crate::aws::Aws;
@@ -30,7 +30,7 @@ pub async fn create_schedule_group(aws: &Aws, g: &ScheduleGroup) -> Result<(), I
 }
 
 pub async fn tag_schedule_group(aws: &Aws, g: &ScheduleGroup) -> Result<(), InfraError> {
-    let arn = format!("arn:aws:scheduler:{}:{}:schedule-group/{}", aws.arns.region, aws.arns.account, g.name);
+    let arn = aws.arns.schedule_group(&g.name);
     aws.scheduler
         .tag_resource()
         .resource_arn(arn)
@@ -85,6 +85,8 @@ fn target(s: &Schedule) -> Result<Target, InfraError> {
     let ecs = EcsParameters::builder()
         .task_definition_arn(&t.task_definition_arn)
         .task_count(t.task_count)
+        .set_propagate_tags(t.propagate_tags.as_deref().map(PropagateTags::from))
+        .enable_ecs_managed_tags(t.enable_ecs_managed_tags)
         .set_capacity_provider_strategy(Some(strategy))
         .network_configuration(NetworkConfiguration::builder().awsvpc_configuration(vpc).build())
         .build()
@@ -105,8 +107,13 @@ fn target(s: &Schedule) -> Result<Target, InfraError> {
 }
 
 /// Creates the schedule, or (with `replace`) replaces it whole with UpdateSchedule. Every field,
-/// the state included, is always sent: UpdateSchedule resets whatever is left out.
+/// the state included, is always sent: UpdateSchedule resets whatever is left out. Right after its
+/// role was created or changed, Scheduler may not be able to assume it yet: that error is retried.
 pub async fn put_schedule(aws: &Aws, s: &Schedule, replace: bool) -> Result<(), InfraError> {
+    crate::propagation::retry(|| put_schedule_once(aws, s, replace)).await
+}
+
+async fn put_schedule_once(aws: &Aws, s: &Schedule, replace: bool) -> Result<(), InfraError> {
     let what = format!("schedule {}/{}", s.group, s.name);
     let window = FlexibleTimeWindow::builder()
         .mode(FlexibleTimeWindowMode::from(s.flexible_time_window.as_str()))

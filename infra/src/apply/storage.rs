@@ -8,8 +8,8 @@ use aws_sdk_s3::types::{
 
 use crate::aws::Aws;
 use crate::error::InfraError;
-use crate::model::Bucket;
-use crate::remote::aws_err;
+use crate::model::{Bucket, Tags};
+use crate::remote::{aws_err, is_missing};
 
 fn build_err(e: impl std::fmt::Display) -> InfraError {
     InfraError::Failed(format!("cannot build an s3 request: {e}"))
@@ -87,8 +87,13 @@ pub async fn configure_bucket(aws: &Aws, b: &Bucket) -> Result<(), InfraError> {
             .await
             .map_err(|e| aws_err(&what, "s3:PutBucketLifecycleConfiguration", e))?;
     }
-    let tags = b
-        .tags
+    // PutBucketTagging replaces the whole tag set: read it, change only our keys, write it back.
+    let current: Tags = match s3.get_bucket_tagging().bucket(&b.name).send().await {
+        Ok(o) => o.tag_set().iter().map(|t| (t.key().to_owned(), t.value().to_owned())).collect(),
+        Err(e) if is_missing(&e, &["NoSuchTagSet"]) => Tags::new(),
+        Err(e) => return Err(aws_err(&what, "s3:GetBucketTagging", e)),
+    };
+    let tags = merged_tags(&current, &b.tags)
         .iter()
         .map(|(k, v)| Tag::builder().key(k).value(v).build().map_err(build_err))
         .collect::<Result<Vec<_>, _>>()?;
@@ -101,6 +106,13 @@ pub async fn configure_bucket(aws: &Aws, b: &Bucket) -> Result<(), InfraError> {
     Ok(())
 }
 
+/// The tag set to write: everything the bucket has, with our keys set to our values.
+pub fn merged_tags(current: &Tags, ours: &Tags) -> Tags {
+    let mut all = current.clone();
+    all.extend(ours.iter().map(|(k, v)| (k.clone(), v.clone())));
+    all
+}
+
 pub async fn delete_bucket(aws: &Aws, b: &Bucket) -> Result<(), InfraError> {
     aws.s3
         .delete_bucket()
@@ -109,4 +121,24 @@ pub async fn delete_bucket(aws: &Aws, b: &Bucket) -> Result<(), InfraError> {
         .await
         .map_err(|e| aws_err(&format!("s3 bucket {}", b.name), "s3:DeleteBucket", e))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::merged_tags;
+    use crate::model::Tags;
+
+    #[test]
+    fn bucket_tagging_keeps_foreign_tags_and_sets_ours() {
+        let current = Tags::from([("cost-center".to_owned(), "x".to_owned()), ("Team".to_owned(), "old".to_owned())]);
+        let ours = Tags::from([
+            ("Team".to_owned(), "metering".to_owned()),
+            ("ManagedBy".to_owned(), "intervalprocessing".to_owned()),
+        ]);
+        let merged = merged_tags(&current, &ours);
+        assert_eq!(merged.get("cost-center").map(String::as_str), Some("x"));
+        assert_eq!(merged.get("Team").map(String::as_str), Some("metering"));
+        assert_eq!(merged.get("ManagedBy").map(String::as_str), Some("intervalprocessing"));
+        assert_eq!(merged.len(), 3);
+    }
 }

@@ -16,6 +16,7 @@ use intervalprocessing_jobs::Process;
 use crate::aws::Aws;
 use crate::config::Deployment;
 use crate::error::InfraError;
+use crate::image::ImageRef;
 use crate::validate::Settings;
 use crate::{InfraArgs, InfraCommand, RunHistory};
 
@@ -23,8 +24,12 @@ pub async fn dispatch(args: InfraArgs, history: &dyn RunHistory) -> Result<i32, 
     let settings = load(&args.config)?;
     match args.command {
         InfraCommand::Validate => validate::run(&settings),
-        InfraCommand::Plan { detailed_exitcode } => plan::plan(&settings, detailed_exitcode).await,
-        InfraCommand::Apply { auto_approve } => plan::apply(&settings, auto_approve).await,
+        InfraCommand::Plan { detailed_exitcode, image } => {
+            plan::plan(with_image(settings, image.as_deref())?, detailed_exitcode).await
+        }
+        InfraCommand::Apply { auto_approve, image } => {
+            plan::apply(with_image(settings, image.as_deref())?, auto_approve).await
+        }
         InfraCommand::Enable { process } => toggle::run(&settings, processes(process.as_deref())?, true).await,
         InfraCommand::Disable { process } => toggle::run(&settings, processes(process.as_deref())?, false).await,
         InfraCommand::Destroy { auto_approve } => destroy::run(&settings, auto_approve).await,
@@ -40,6 +45,14 @@ pub fn load(path: &Path) -> Result<Settings, InfraError> {
     let file = Deployment::load(path)?;
     crate::validate::validate(&file)
         .map_err(|problems| InfraError::Invalid { path: path.display().to_string(), problems })
+}
+
+/// The settings with `--image REF` instead of the file's image.
+fn with_image(mut settings: Settings, image: Option<&str>) -> Result<Settings, InfraError> {
+    if let Some(text) = image {
+        settings.image = ImageRef::parse(text).map_err(|e| InfraError::BadFlag(format!("--image: {e}")))?;
+    }
+    Ok(settings)
 }
 
 async fn connect(settings: &Settings) -> Result<Aws, InfraError> {

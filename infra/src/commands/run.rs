@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use aws_sdk_ecs::types::{
     AssignPublicIp, AwsVpcConfiguration, CapacityProviderStrategyItem, ContainerOverride, KeyValuePair,
-    NetworkConfiguration, TaskOverride,
+    NetworkConfiguration, PropagateTags, TaskOverride,
 };
 use chrono::{SecondsFormat, Utc};
 use intervalprocessing_jobs::Process;
@@ -43,19 +43,24 @@ pub async fn run(s: &Settings, p: Process, wait: bool, poll: Duration) -> Result
         .base(0)
         .build()
         .map_err(build_err)?;
-    let out = aws
-        .ecs
-        .run_task()
-        .cluster(&s.file.cluster)
-        .task_definition(&family)
-        .count(1)
-        .capacity_provider_strategy(strategy)
-        .network_configuration(NetworkConfiguration::builder().awsvpc_configuration(vpc).build())
-        .overrides(overrides)
-        .started_by("intervalprocessing-infra")
-        .send()
-        .await
-        .map_err(|e| aws_err(&format!("task definition {family}"), "ecs:RunTask", e))?;
+    // The tasks carry the task definition's tags and ECS's managed tags, like scheduled ones.
+    let out = crate::propagation::retry(|| async {
+        aws.ecs
+            .run_task()
+            .cluster(&s.file.cluster)
+            .task_definition(&family)
+            .count(1)
+            .capacity_provider_strategy(strategy.clone())
+            .network_configuration(NetworkConfiguration::builder().awsvpc_configuration(vpc.clone()).build())
+            .overrides(overrides.clone())
+            .propagate_tags(PropagateTags::TaskDefinition)
+            .enable_ecs_managed_tags(true)
+            .started_by("intervalprocessing-infra")
+            .send()
+            .await
+            .map_err(|e| aws_err(&format!("task definition {family}"), "ecs:RunTask", e))
+    })
+    .await?;
     if let Some(f) = out.failures().first() {
         return Err(InfraError::Failed(format!(
             "ecs:RunTask for {family} failed: {} {}",

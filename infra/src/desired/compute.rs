@@ -67,11 +67,12 @@ pub fn task_definition(s: &Settings, arns: &Arns, ps: &ProcessSettings) -> TaskD
         ephemeral_storage_gib: s.file.ephemeral_storage_gib,
         container: Container {
             name: names::container(p),
-            image: s.file.image.clone(),
+            image: s.image.to_string(),
             essential: true,
             memory_reservation: Some(ps.memory),
             stop_timeout: Some(s.file.stop_timeout_seconds),
             environment,
+            // As written in the file: ECS accepts every form SecretRef parses.
             secrets: BTreeMap::from([("MONGODB_URI".to_owned(), s.file.mongodb_uri_secret.clone())]),
             log_driver: Some("awslogs".to_owned()),
             log_options,

@@ -1,7 +1,7 @@
 //! The three IAM roles and their least-privilege inline policies.
 //!
 //! `*` as a resource appears only for `ecr:GetAuthorizationToken`, which has no resource-level
-//! permissions in AWS. No statement ever has a `*` action.
+//! permissions in AWS (and only when the image is in ECR). No statement ever has a `*` action.
 
 use std::collections::BTreeMap;
 
@@ -9,34 +9,47 @@ use intervalprocessing_jobs::Process;
 use serde_json::json;
 
 use super::{Arns, tags};
-use crate::model::Role;
+use crate::model::{Role, ServiceLinkedRole};
 use crate::names;
 use crate::policy::{allow, document, trust, with_condition};
 use crate::validate::Settings;
 
-/// Pulls the image, writes the five log groups, reads the MongoDB URI secret.
+/// The ECS service-linked role, which `CreateCluster` with capacity providers needs.
+pub fn ecs_service_linked_role() -> ServiceLinkedRole {
+    ServiceLinkedRole { name: names::ECS_SERVICE_LINKED_ROLE.to_owned(), service: "ecs.amazonaws.com".to_owned() }
+}
+
+/// Pulls the image (from its ECR repository only), writes the five log groups, reads the MongoDB
+/// URI secret, and decrypts it with its KMS key when the file names one.
 pub fn execution_role(s: &Settings, arns: &Arns) -> Role {
-    let secret = &s.file.mongodb_uri_secret;
-    let secret_statement = if secret.contains(":ssm:") {
-        allow("ReadMongoUri", &["ssm:GetParameters"], vec![secret.clone()])
-    } else {
-        allow("ReadMongoUri", &["secretsmanager:GetSecretValue"], vec![secret.clone()])
-    };
-    let log_streams = Process::ALL.map(|p| format!("{}:log-stream:*", arns.log_group(&names::log_group(p)))).to_vec();
-    let policy = document(vec![
-        allow("EcrAuth", &["ecr:GetAuthorizationToken"], vec!["*".to_owned()]),
-        allow(
+    let secret = &s.secret;
+    let mut statements = Vec::new();
+    if let Some(ecr) = s.image.ecr() {
+        statements.push(allow("EcrAuth", &["ecr:GetAuthorizationToken"], vec!["*".to_owned()]));
+        statements.push(allow(
             "PullImage",
             &["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-            vec![arns.ecr_repository(&s.file.ecr_repository)],
-        ),
-        allow("WriteLogs", &["logs:CreateLogStream", "logs:PutLogEvents"], log_streams),
-        secret_statement,
-    ]);
+            vec![ecr.repository_arn(arns.partition())],
+        ));
+    }
+    let log_streams = Process::ALL.map(|p| format!("{}:log-stream:*", arns.log_group(&names::log_group(p)))).to_vec();
+    statements.push(allow("WriteLogs", &["logs:CreateLogStream", "logs:PutLogEvents"], log_streams));
+    statements.push(allow(
+        "ReadMongoUri",
+        &[secret.read_action()],
+        vec![secret.iam_resource(arns.partition(), &arns.region, &arns.account)],
+    ));
+    if let Some(key) = &s.file.mongodb_uri_kms_key {
+        statements.push(with_condition(
+            allow("DecryptMongoUri", &["kms:Decrypt"], vec![key.clone()]),
+            json!({ "StringEquals": { "kms:ViaService": secret.kms_via_service(&arns.region) } }),
+        ));
+    }
     Role {
         name: names::EXECUTION_ROLE.to_owned(),
         assume_role_policy: trust("ecs-tasks.amazonaws.com", &arns.account),
-        policies: BTreeMap::from([("task-execution".to_owned(), policy)]),
+        policies: BTreeMap::from([("task-execution".to_owned(), document(statements))]),
+        attached_policies: Vec::new(),
         tags: tags(s),
     }
 }
@@ -45,7 +58,7 @@ pub fn execution_role(s: &Settings, arns: &Arns) -> Role {
 /// multipart uploads) and abort uploads under the output prefix, and list the bucket's unfinished
 /// multipart uploads to abort those a killed run left behind. It reads and lists no objects.
 pub fn task_role(s: &Settings, arns: &Arns) -> Role {
-    let bucket_arn = format!("arn:aws:s3:::{}", s.bucket);
+    let bucket_arn = arns.bucket(&s.bucket);
     let policy = document(vec![
         allow("WriteOutput", &["s3:AbortMultipartUpload", "s3:PutObject"], vec![format!("{bucket_arn}/{}*", s.prefix)]),
         // ListMultipartUploads is a bucket-level action with no prefix condition key.
@@ -55,12 +68,22 @@ pub fn task_role(s: &Settings, arns: &Arns) -> Role {
         name: names::TASK_ROLE.to_owned(),
         assume_role_policy: trust("ecs-tasks.amazonaws.com", &arns.account),
         policies: BTreeMap::from([("output".to_owned(), policy)]),
+        attached_policies: Vec::new(),
         tags: tags(s),
     }
 }
 
-/// What EventBridge Scheduler may do: run the five task definitions on the cluster and pass exactly
-/// the execution and task roles to ECS.
+/// The `ecs:TagResource` statement RunTask with tags needs: only on tasks of the cluster, and only
+/// while they are being started by RunTask (`ecs:CreateAction`).
+pub fn tag_started_tasks(arns: &Arns, cluster: &str) -> serde_json::Value {
+    with_condition(
+        allow("TagStartedTasks", &["ecs:TagResource"], vec![arns.cluster_tasks(cluster)]),
+        json!({ "StringEquals": { "ecs:CreateAction": "RunTask" } }),
+    )
+}
+
+/// What EventBridge Scheduler may do: run the five task definitions on the cluster, tag the tasks
+/// it starts, and pass exactly the execution and task roles to ECS.
 pub fn scheduler_role(s: &Settings, arns: &Arns) -> Role {
     let families: Vec<String> =
         Process::ALL.iter().flat_map(|p| [arns.task_family(*p), format!("{}:*", arns.task_family(*p))]).collect();
@@ -69,6 +92,7 @@ pub fn scheduler_role(s: &Settings, arns: &Arns) -> Role {
             allow("RunTasks", &["ecs:RunTask"], families),
             json!({ "ArnEquals": { "ecs:cluster": arns.cluster(&s.file.cluster) } }),
         ),
+        tag_started_tasks(arns, &s.file.cluster),
         with_condition(
             allow(
                 "PassTaskRoles",
@@ -82,6 +106,7 @@ pub fn scheduler_role(s: &Settings, arns: &Arns) -> Role {
         name: names::SCHEDULER_ROLE.to_owned(),
         assume_role_policy: trust("scheduler.amazonaws.com", &arns.account),
         policies: BTreeMap::from([("run-tasks".to_owned(), policy)]),
+        attached_policies: Vec::new(),
         tags: tags(s),
     }
 }

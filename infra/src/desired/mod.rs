@@ -10,10 +10,11 @@ use intervalprocessing_jobs::Process;
 
 use crate::model::{Resource, Tags};
 use crate::names;
+use crate::partition::partition_of;
 use crate::validate::Settings;
 
 pub use compute::{cluster, ecr_repository, log_group, task_definition};
-pub use iam::{execution_role, scheduler_role, task_role};
+pub use iam::{ecs_service_linked_role, execution_role, scheduler_role, tag_started_tasks, task_role};
 pub use schedules::{run_overrides, schedule, schedule_group};
 pub use storage::bucket;
 
@@ -25,21 +26,39 @@ pub struct Arns {
 }
 
 impl Arns {
+    /// `aws`, `aws-cn` or `aws-us-gov`, from the region.
+    pub fn partition(&self) -> &'static str {
+        partition_of(&self.region).name()
+    }
+    /// `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`.
+    fn regional(&self, service: &str, resource: &str) -> String {
+        format!("arn:{}:{service}:{}:{}:{resource}", self.partition(), self.region, self.account)
+    }
     pub fn role(&self, name: &str) -> String {
-        format!("arn:aws:iam::{}:role/{name}", self.account)
+        format!("arn:{}:iam::{}:role/{name}", self.partition(), self.account)
     }
     pub fn cluster(&self, name: &str) -> String {
-        format!("arn:aws:ecs:{}:{}:cluster/{name}", self.region, self.account)
+        self.regional("ecs", &format!("cluster/{name}"))
+    }
+    /// Tasks started in the cluster (what `ecs:TagResource` on RunTask applies to).
+    pub fn cluster_tasks(&self, name: &str) -> String {
+        self.regional("ecs", &format!("task/{name}/*"))
     }
     /// The task definition family without a revision: RunTask then uses the latest ACTIVE one.
     pub fn task_family(&self, p: Process) -> String {
-        format!("arn:aws:ecs:{}:{}:task-definition/{}", self.region, self.account, names::task_family(p))
+        self.regional("ecs", &format!("task-definition/{}", names::task_family(p)))
     }
     pub fn log_group(&self, name: &str) -> String {
-        format!("arn:aws:logs:{}:{}:log-group:{name}", self.region, self.account)
+        self.regional("logs", &format!("log-group:{name}"))
     }
     pub fn ecr_repository(&self, name: &str) -> String {
-        format!("arn:aws:ecr:{}:{}:repository/{name}", self.region, self.account)
+        self.regional("ecr", &format!("repository/{name}"))
+    }
+    pub fn schedule_group(&self, name: &str) -> String {
+        self.regional("scheduler", &format!("schedule-group/{name}"))
+    }
+    pub fn bucket(&self, name: &str) -> String {
+        format!("arn:{}:s3:::{name}", self.partition())
     }
 }
 
@@ -50,9 +69,15 @@ pub fn tags(settings: &Settings) -> Tags {
     t
 }
 
+/// What AWS needs before the deployment can be created, shared by the whole account: created
+/// when missing, never deleted.
+pub fn prerequisites() -> Vec<Resource> {
+    vec![Resource::ServiceLinkedRole(ecs_service_linked_role())]
+}
+
 /// Everything the deployment consists of, in creation order.
 pub fn desired(settings: &Settings, arns: &Arns) -> Vec<Resource> {
-    let mut out = vec![Resource::EcrRepository(ecr_repository(settings)), Resource::Bucket(bucket(settings))];
+    let mut out = vec![Resource::EcrRepository(ecr_repository(settings)), Resource::Bucket(bucket(settings, arns))];
     out.extend(Process::ALL.map(|p| Resource::LogGroup(log_group(settings, p))));
     out.push(Resource::Role(execution_role(settings, arns)));
     out.push(Resource::Role(task_role(settings, arns)));

@@ -53,6 +53,8 @@ pub fn schedule(s: &Settings, arns: &Arns, ps: &ProcessSettings) -> Schedule {
             subnets,
             security_groups,
             assign_public_ip: "DISABLED".to_owned(),
+            propagate_tags: Some("TASK_DEFINITION".to_owned()),
+            enable_ecs_managed_tags: true,
         },
     }
 }

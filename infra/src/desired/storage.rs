@@ -2,15 +2,16 @@
 
 use serde_json::json;
 
-use super::tags;
+use super::{Arns, tags};
 use crate::model::Bucket;
 use crate::policy::document;
 use crate::validate::Settings;
 
-pub fn bucket(s: &Settings) -> Bucket {
-    let arn = format!("arn:aws:s3:::{}", s.bucket);
+pub fn bucket(s: &Settings, arns: &Arns) -> Bucket {
+    let arn = arns.bucket(&s.bucket);
     // A Deny on every S3 action over plain HTTP: the one place a wildcard action is right, because it
-    // takes access away instead of granting it.
+    // takes access away instead of granting it. The condition value is a plain string, as policy
+    // linters expect for a Bool test.
     let tls_only = json!({
         "Sid": "DenyInsecureTransport",
         "Effect": "Deny",

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use super::{aws_err, is_missing};
 use crate::aws::Aws;
 use crate::error::InfraError;
-use crate::model::Role;
+use crate::model::{Role, ServiceLinkedRole};
 use crate::policy::{canonical, parse_document};
 
 pub async fn role(aws: &Aws, name: &str) -> Result<Option<Role>, InfraError> {
@@ -37,12 +37,44 @@ pub async fn role(aws: &Aws, name: &str) -> Result<Option<Role>, InfraError> {
         let value = parse_document(doc.policy_document()).map(|d| canonical(&d)).unwrap_or_default();
         policies.insert(policy.clone(), value);
     }
+    let mut attached_policies = Vec::new();
+    let mut marker = None;
+    loop {
+        let out = aws
+            .iam
+            .list_attached_role_policies()
+            .role_name(name)
+            .set_marker(marker)
+            .send()
+            .await
+            .map_err(|e| aws_err(&what, "iam:ListAttachedRolePolicies", e))?;
+        attached_policies.extend(out.attached_policies().iter().filter_map(|p| p.policy_arn().map(str::to_owned)));
+        marker = out.marker().map(str::to_owned);
+        if !out.is_truncated() || marker.is_none() {
+            break;
+        }
+    }
+    attached_policies.sort();
     let tags =
         aws.iam.list_role_tags().role_name(name).send().await.map_err(|e| aws_err(&what, "iam:ListRoleTags", e))?;
     Ok(Some(Role {
         name: name.to_owned(),
         assume_role_policy: trust,
         policies,
+        attached_policies,
         tags: tags.tags().iter().map(|t| (t.key().to_owned(), t.value().to_owned())).collect(),
     }))
+}
+
+/// The service-linked role of `want.service`, found by its IAM path (`/aws-service-role/SERVICE/`),
+/// which every service-linked role of that service has whatever its name.
+pub async fn service_linked_role(aws: &Aws, want: &ServiceLinkedRole) -> Result<Option<ServiceLinkedRole>, InfraError> {
+    let out = aws
+        .iam
+        .list_roles()
+        .path_prefix(format!("/aws-service-role/{}/", want.service))
+        .send()
+        .await
+        .map_err(|e| aws_err(&format!("service-linked role {}", want.name), "iam:ListRoles", e))?;
+    Ok((!out.roles().is_empty()).then(|| want.clone()))
 }

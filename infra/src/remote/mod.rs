@@ -3,6 +3,7 @@
 
 mod compute;
 mod iam;
+mod image;
 mod scheduler;
 mod storage;
 
@@ -15,6 +16,7 @@ use crate::error::InfraError;
 use crate::model::Resource;
 
 pub(crate) use compute::task_definition_revisions;
+pub use image::{Resolved, resolve as resolve_image};
 pub use scheduler::{schedule, schedule_names};
 pub use storage::bucket_is_empty;
 
@@ -29,6 +31,7 @@ pub async fn read(aws: &Aws, want: &Resource) -> Result<Option<Resource>, InfraE
         Resource::Bucket(r) => storage::bucket(aws, &r.name).await?.map(Resource::Bucket),
         Resource::ScheduleGroup(r) => scheduler::schedule_group(aws, &r.name).await?.map(Resource::ScheduleGroup),
         Resource::Schedule(r) => scheduler::schedule(aws, &r.group, &r.name).await?.map(Resource::Schedule),
+        Resource::ServiceLinkedRole(r) => iam::service_linked_role(aws, r).await?.map(Resource::ServiceLinkedRole),
     })
 }
 
@@ -57,7 +60,11 @@ where
         (Some(c), None) => c.to_owned(),
         _ => String::new(),
     };
+    let aws_code = e.code().map(str::to_owned);
     let mut err = InfraError::aws(resource, call, e);
+    if let InfraError::Aws { code, .. } = &mut err {
+        *code = aws_code;
+    }
     if let InfraError::Aws { message, .. } = &mut err
         && !detail.is_empty()
         && !message.contains(&detail)

@@ -1,16 +1,40 @@
 //! Reading the schedule group and the schedules.
 
+use std::time::{Duration, Instant};
+
+use aws_sdk_scheduler::types::ScheduleGroupState;
+
 use super::{aws_err, is_missing};
 use crate::aws::Aws;
 use crate::error::InfraError;
 use crate::model::{CapacityProvider, EcsTarget, Schedule, ScheduleGroup};
 
+/// How long a schedule group that is being deleted is waited for.
+const DELETING_WAIT: Duration = Duration::from_secs(120);
+
+/// The schedule group, or `None` when it does not exist. A group in `DELETING` state (deleted
+/// moments ago, e.g. by a destroy) is waited for until it is gone: it cannot be used or recreated
+/// before that.
 pub async fn schedule_group(aws: &Aws, name: &str) -> Result<Option<ScheduleGroup>, InfraError> {
     let what = format!("schedule group {name}");
-    let out = match aws.scheduler.get_schedule_group().name(name).send().await {
-        Ok(o) => o,
-        Err(e) if is_missing(&e, &["ResourceNotFoundException"]) => return Ok(None),
-        Err(e) => return Err(aws_err(&what, "scheduler:GetScheduleGroup", e)),
+    let started = Instant::now();
+    let out = loop {
+        let out = match aws.scheduler.get_schedule_group().name(name).send().await {
+            Ok(o) => o,
+            Err(e) if is_missing(&e, &["ResourceNotFoundException"]) => return Ok(None),
+            Err(e) => return Err(aws_err(&what, "scheduler:GetScheduleGroup", e)),
+        };
+        if out.state() != Some(&ScheduleGroupState::Deleting) {
+            break out;
+        }
+        if started.elapsed() > DELETING_WAIT {
+            return Err(InfraError::Failed(format!(
+                "{what} is still being deleted after {}s; run the command again when it is gone",
+                DELETING_WAIT.as_secs()
+            )));
+        }
+        crate::say!("waiting for {what} to finish deleting…");
+        tokio::time::sleep(Duration::from_secs(3)).await;
     };
     let arn = out.arn().unwrap_or_default();
     let tags = aws
@@ -82,6 +106,8 @@ pub async fn schedule(aws: &Aws, group: &str, name: &str) -> Result<Option<Sched
                 .and_then(|n| n.assign_public_ip())
                 .map(|a| a.as_str().to_owned())
                 .unwrap_or("DISABLED".to_owned()),
+            propagate_tags: ecs.and_then(|e| e.propagate_tags()).map(|p| p.as_str().to_owned()),
+            enable_ecs_managed_tags: ecs.and_then(|e| e.enable_ecs_managed_tags()).unwrap_or(false),
         },
     }))
 }

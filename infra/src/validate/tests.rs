@@ -89,7 +89,7 @@ fn each_rule_names_its_key() {
     assert_rejects("[process.Weekly]\ncpu = 256", "process.Weekly", "valid processes");
     assert_rejects("log_retention_days = 10", "log_retention_days", "retention");
     assert_rejects("ephemeral_storage_gib = 20", "ephemeral_storage_gib", "21-200");
-    assert_rejects("cluster = \"has space\"", "cluster", "1-64");
+    assert_rejects("cluster = \"has space\"", "cluster", "1-255");
     assert_rejects("[tags]\nManagedBy = \"me\"", "tags.ManagedBy", "reserved");
 }
 
@@ -117,4 +117,81 @@ fn accepts_the_issue_examples_on_matching_processes() {
 #[test]
 fn unknown_keys_are_rejected_by_the_parser() {
     assert!(toml::from_str::<Deployment>(&format!("{BASE}\nregoin = \"x\"")).is_err());
+}
+
+/// `BASE` with `key = value` replaced or added at the top level.
+fn top_level(key: &str, value: &str) -> Vec<Problem> {
+    let mut lines: Vec<String> =
+        BASE.lines().filter(|l| !l.starts_with(&format!("{key} ="))).map(str::to_owned).collect();
+    lines.insert(1, format!("{key} = {value}"));
+    let d: Deployment = toml::from_str(&lines.join("\n")).unwrap_or_else(|e| panic!("{e}"));
+    validate(&d).err().unwrap_or_default()
+}
+
+#[test]
+fn validation_rejects_what_aws_rejects() {
+    // (key, TOML value, accepted by AWS?)
+    let table: &[(&str, &str, bool)] = &[
+        ("region", r#""us-east-1""#, true),
+        ("region", r#""us-iso-east-1""#, false),
+        ("region", r#""US-EAST-1""#, false),
+        ("region", r#""moon-1""#, false),
+        ("cluster", r#""Prod_Cluster-2""#, true),
+        ("cluster", r#""prod.cluster""#, false),
+        ("cluster", &format!("{:?}", "c".repeat(256)), false),
+        ("schedule_group", r#""group.v1""#, true),
+        ("schedule_group", r#""group/v1""#, false),
+        ("ecr_repository", r#""team/intervalprocessing""#, true),
+        ("ecr_repository", r#""Team/App""#, false),
+        ("ecr_repository", r#""app-""#, false),
+        ("ecr_repository", r#""a//b""#, false),
+        ("output_url", r#""s3://ip-out/files/""#, true),
+        ("output_url", r#""s3://xn--ip-out/files/""#, false),
+        ("output_url", r#""s3://ip..out/""#, false),
+        ("output_url", r#""s3://10.0.0.1/""#, false),
+        ("image", r#""ghcr.io/x/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef""#, true),
+        ("image", r#""App:Latest""#, false),
+        ("mongodb_uri_secret", r#""/intervalprocessing/mongodb-uri""#, true),
+        ("mongodb_uri_secret", r#""arn:aws:secretsmanager:us-east-1:123456789012:secret:mongo:uri::""#, true),
+        ("mongodb_uri_secret", r#""arn:aws:secretsmanager:us-east-1:123456789012:secret:mongo:uri""#, false),
+        ("mongodb_uri_secret", r#""arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:mongo-AbCdEf""#, false),
+        (
+            "mongodb_uri_kms_key",
+            r#""arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab""#,
+            true,
+        ),
+        ("mongodb_uri_kms_key", r#""arn:aws:kms:us-east-1:123456789012:alias/mongo""#, false),
+        ("mongodb_uri_kms_key", r#""arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/abc""#, false),
+    ];
+    for (key, value, ok) in table {
+        let p = top_level(key, value);
+        if *ok {
+            assert!(p.is_empty(), "{key} = {value} is valid, got {p:?}");
+        } else {
+            assert!(p.iter().any(|p| p.key == *key), "{key} = {value} must be rejected under {key}, got {p:?}");
+        }
+    }
+    // A China region with a secret of partition aws: the partition comes from the region.
+    let cn = top_level("region", r#""cn-north-1""#);
+    assert!(cn.iter().any(|p| p.key == "mongodb_uri_secret" && p.rule.contains("partition")), "{cn:?}");
+    let alias = top_level("mongodb_uri_kms_key", r#""arn:aws:kms:us-east-1:123456789012:alias/mongo""#);
+    assert!(alias.iter().any(|p| p.rule.contains("is an alias")), "{alias:?}");
+}
+
+#[test]
+fn tags_follow_aws_rules() {
+    for (tags, key) in [
+        ("[tags]\n\"aws:owner\" = \"x\"", "tags.aws:owner"),
+        ("[tags]\n\"AWS:Owner\" = \"x\"", "tags.AWS:Owner"),
+        ("[tags]\nOwner = \"\"", "tags.Owner"),
+        ("[tags]\nOwner = \"aws:x\"", "tags.Owner"),
+        ("[tags]\n\"semi;colon\" = \"x\"", "tags.semi;colon"),
+        ("[tags]\nOwner = \"a,b\"", "tags.Owner"),
+    ] {
+        let p = problems(tags);
+        assert!(p.iter().any(|p| p.key == key), "{tags}: expected {key}, got {p:?}");
+    }
+    assert_eq!(problems("[tags]\n\"cost-center\" = \"Kostenstelle 4711 / Ü\""), Vec::new());
+    let many: String = (0..50).map(|i| format!("k{i} = \"v\"\n")).collect();
+    assert!(problems(&format!("[tags]\n{many}")).iter().any(|p| p.key == "tags"));
 }

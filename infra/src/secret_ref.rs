@@ -1,0 +1,246 @@
+//! The reference to the MongoDB URI secret, in every form ECS accepts as a container secret's
+//! `valueFrom`, and the IAM resource that matches what ECS will request with it:
+//!
+//! | form | example | IAM resource |
+//! |---|---|---|
+//! | Secrets Manager, complete ARN | `arn:aws:secretsmanager:R:A:secret:name-AbCdEf` | the ARN |
+//! | Secrets Manager, partial ARN (no random suffix) | `arn:aws:secretsmanager:R:A:secret:name` | `…:secret:name-??????` |
+//! | either, with JSON key / version | `…:secret:name-AbCdEf:password:AWSCURRENT:` | the secret's ARN as above |
+//! | SSM parameter ARN | `arn:aws:ssm:R:A:parameter/path/name` | the ARN |
+//! | SSM parameter name (same region) | `/path/name` or `name` | `arn:P:ssm:REGION:ACCOUNT:parameter/path/name` |
+//!
+//! A secret name that itself ends in `-` and six letters or digits looks like a complete ARN; AWS
+//! advises against such names, and they are taken as complete here.
+
+use crate::partition::{Partition, partition_of};
+
+/// Which service holds the secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretStore {
+    SecretsManager,
+    ParameterStore,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretRef {
+    pub store: SecretStore,
+    /// Region of the secret (`None` for a parameter name: the deployment's region).
+    region: Option<String>,
+    /// What IAM must allow (account filled in by [`SecretRef::iam_resource`] for parameter names).
+    resource: Resource,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Resource {
+    Arn(String),
+    ParameterName(String),
+}
+
+impl SecretRef {
+    /// Parses `value` as ECS would, for a deployment in `region`.
+    pub fn parse(value: &str, region: &str) -> Result<SecretRef, String> {
+        if !value.starts_with("arn:") {
+            return parameter_name(value);
+        }
+        let fields: Vec<&str> = value.split(':').collect();
+        if fields.len() < 6 {
+            return Err(format!("{value:?} is not an ARN"));
+        }
+        let (partition, service, arn_region, account) = (fields[1], fields[2], fields[3], fields[4]);
+        let region_partition = Partition::of_region(arn_region).map_err(|e| format!("{value:?}: {e}"))?;
+        if partition != region_partition.name() {
+            return Err(format!("{value:?}: partition {partition:?} does not match its region {arn_region}"));
+        }
+        if partition != partition_of(region).name() {
+            return Err(format!(
+                "{value:?} is in partition {partition}, the deployment (region {region}) in {}",
+                partition_of(region).name()
+            ));
+        }
+        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("{value:?}: {account:?} is not a 12-digit account id"));
+        }
+        match service {
+            "secretsmanager" => secrets_manager(value, &fields),
+            "ssm" => {
+                let name = fields[5..].join(":");
+                let ok = name.strip_prefix("parameter/").is_some_and(|n| {
+                    !n.is_empty()
+                        && !n.contains("//")
+                        && n.bytes().all(|b| b.is_ascii_alphanumeric() || b"/_.-".contains(&b))
+                });
+                if !ok {
+                    return Err(format!("{value:?} is not an SSM parameter ARN (…:parameter/NAME)"));
+                }
+                Ok(SecretRef {
+                    store: SecretStore::ParameterStore,
+                    region: Some(arn_region.to_owned()),
+                    resource: Resource::Arn(value.to_owned()),
+                })
+            }
+            other => Err(format!(
+                "{value:?} is a {other} ARN; ECS reads container secrets from Secrets Manager or SSM Parameter Store"
+            )),
+        }
+    }
+
+    /// The IAM resource that ECS's `GetSecretValue` / `GetParameters` call will be checked against.
+    pub fn iam_resource(&self, partition: &str, region: &str, account: &str) -> String {
+        match &self.resource {
+            Resource::Arn(a) => a.clone(),
+            Resource::ParameterName(n) => format!("arn:{partition}:ssm:{region}:{account}:parameter/{n}"),
+        }
+    }
+
+    /// The action ECS calls to read it.
+    pub fn read_action(&self) -> &'static str {
+        match self.store {
+            SecretStore::SecretsManager => "secretsmanager:GetSecretValue",
+            SecretStore::ParameterStore => "ssm:GetParameters",
+        }
+    }
+
+    /// The `kms:ViaService` value of the decrypt calls that service makes on ECS's behalf.
+    pub fn kms_via_service(&self, deployment_region: &str) -> String {
+        let region = self.region.as_deref().unwrap_or(deployment_region);
+        let service = match self.store {
+            SecretStore::SecretsManager => "secretsmanager",
+            SecretStore::ParameterStore => "ssm",
+        };
+        format!("{service}.{region}.{}", partition_of(region).dns_suffix())
+    }
+}
+
+fn parameter_name(value: &str) -> Result<SecretRef, String> {
+    let name = value.strip_prefix('/').unwrap_or(value);
+    let ok = !name.is_empty()
+        && value.len() <= 2048
+        && !name.contains("//")
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"/_.-".contains(&b))
+        && !name.to_ascii_lowercase().starts_with("aws")
+        && !name.to_ascii_lowercase().starts_with("ssm");
+    if !ok {
+        return Err(format!(
+            "{value:?} is neither an ARN nor an SSM parameter name (letters, digits, _ . - /; not starting with aws or ssm)"
+        ));
+    }
+    Ok(SecretRef {
+        store: SecretStore::ParameterStore,
+        region: None,
+        resource: Resource::ParameterName(name.to_owned()),
+    })
+}
+
+/// `arn:P:secretsmanager:R:A:secret:NAME` (7 fields) or with `:JSON-KEY:VERSION-STAGE:VERSION-ID` (10).
+fn secrets_manager(value: &str, fields: &[&str]) -> Result<SecretRef, String> {
+    if fields.len() != 7 && fields.len() != 10 {
+        return Err(format!(
+            "{value:?}: a Secrets Manager reference is …:secret:NAME or …:secret:NAME:JSON-KEY:VERSION-STAGE:VERSION-ID"
+        ));
+    }
+    let name = fields[6];
+    let name_ok = fields[5] == "secret"
+        && (1..=512).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"/_+=.@-".contains(&b));
+    if !name_ok {
+        return Err(format!("{value:?}: {name:?} is not a secret name (1-512 of letters, digits and /_+=.@-)"));
+    }
+    let arn = fields[..7].join(":");
+    let complete = name.rsplit_once('-').is_some_and(|(head, suffix)| {
+        !head.is_empty() && suffix.len() == 6 && suffix.bytes().all(|b| b.is_ascii_alphanumeric())
+    });
+    let resource = if complete { arn } else { format!("{arn}-??????") };
+    Ok(SecretRef {
+        store: SecretStore::SecretsManager,
+        region: Some(fields[3].to_owned()),
+        resource: Resource::Arn(resource),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{SecretRef, SecretStore};
+
+    const ACCOUNT: &str = "123456789012";
+
+    #[test]
+    fn every_form_ecs_accepts_gives_the_resource_ecs_requests() {
+        let sm = "arn:aws:secretsmanager:us-east-1:123456789012:secret";
+        let ssm = "arn:aws:ssm:us-east-1:123456789012:parameter";
+        for (value, store, resource) in [
+            (
+                format!("{sm}:prod/mongodb-uri-AbCdEf"),
+                SecretStore::SecretsManager,
+                format!("{sm}:prod/mongodb-uri-AbCdEf"),
+            ),
+            (format!("{sm}:prod/mongodb-uri"), SecretStore::SecretsManager, format!("{sm}:prod/mongodb-uri-??????")),
+            (format!("{sm}:mongo"), SecretStore::SecretsManager, format!("{sm}:mongo-??????")),
+            (format!("{sm}:prod/db-AbCdEf:uri::"), SecretStore::SecretsManager, format!("{sm}:prod/db-AbCdEf")),
+            (
+                format!("{sm}:prod/db-AbCdEf:uri:AWSCURRENT:"),
+                SecretStore::SecretsManager,
+                format!("{sm}:prod/db-AbCdEf"),
+            ),
+            (
+                format!("{sm}:prod/db:uri::0a1b2c3d-1111-2222-3333-444455556666"),
+                SecretStore::SecretsManager,
+                format!("{sm}:prod/db-??????"),
+            ),
+            (
+                "arn:aws:secretsmanager:eu-west-1:210987654321:secret:shared-XyZ123".to_owned(),
+                SecretStore::SecretsManager,
+                "arn:aws:secretsmanager:eu-west-1:210987654321:secret:shared-XyZ123".to_owned(),
+            ),
+            (
+                format!("{ssm}/intervalprocessing/mongodb-uri"),
+                SecretStore::ParameterStore,
+                format!("{ssm}/intervalprocessing/mongodb-uri"),
+            ),
+            (format!("{ssm}/mongodb-uri"), SecretStore::ParameterStore, format!("{ssm}/mongodb-uri")),
+            (
+                "/intervalprocessing/mongodb-uri".to_owned(),
+                SecretStore::ParameterStore,
+                format!("{ssm}/intervalprocessing/mongodb-uri"),
+            ),
+            ("mongodb-uri".to_owned(), SecretStore::ParameterStore, format!("{ssm}/mongodb-uri")),
+        ] {
+            let r = SecretRef::parse(&value, "us-east-1").unwrap_or_else(|e| panic!("{value}: {e}"));
+            assert_eq!(r.store, store, "{value}");
+            assert_eq!(r.iam_resource("aws", "us-east-1", ACCOUNT), resource, "{value}");
+        }
+    }
+
+    #[test]
+    fn the_read_action_and_kms_service_follow_the_store_and_its_region() {
+        let r = SecretRef::parse("arn:aws:secretsmanager:eu-west-1:123456789012:secret:x-AbCdEf", "us-east-1");
+        let r = r.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.read_action(), "secretsmanager:GetSecretValue");
+        assert_eq!(r.kms_via_service("us-east-1"), "secretsmanager.eu-west-1.amazonaws.com");
+        let r = SecretRef::parse("/app/uri", "cn-north-1").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.read_action(), "ssm:GetParameters");
+        assert_eq!(r.kms_via_service("cn-north-1"), "ssm.cn-north-1.amazonaws.com.cn");
+        assert_eq!(
+            r.iam_resource("aws-cn", "cn-north-1", ACCOUNT),
+            "arn:aws-cn:ssm:cn-north-1:123456789012:parameter/app/uri"
+        );
+    }
+
+    #[test]
+    fn what_ecs_would_not_accept_is_rejected() {
+        for value in [
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:name:key",
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:",
+            "arn:aws:secretsmanager:us-east-1:1234:secret:name-AbCdEf",
+            "arn:aws-cn:secretsmanager:us-east-1:123456789012:secret:name-AbCdEf",
+            "arn:aws:secretsmanager:cn-north-1:123456789012:secret:name-AbCdEf",
+            "arn:aws:s3:::bucket/key",
+            "arn:aws:ssm:us-east-1:123456789012:document/x",
+            "arn:aws:kms:us-east-1:123456789012:key/abc",
+            "aws/secret",
+            "has space",
+            "",
+        ] {
+            assert!(SecretRef::parse(value, "us-east-1").is_err(), "{value}");
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! What others own in a shared account stays theirs: foreign tags, policies added by hand.
+//! And the MongoDB URI secret in its other forms, with its KMS key.
+
+use aws_sdk_s3::types::{Tag, Tagging};
+
+use crate::harness::{BUCKET, Deploy, SECRET, inline_policy, strings};
+use crate::support::Moto;
+
+/// An administrator policy attached by hand (moto does not load AWS's managed policies, so it is a
+/// customer-managed copy of AdministratorAccess).
+const ADMIN: &str = "arn:aws:iam::123456789012:policy/AdministratorAccessByHand";
+
+#[tokio::test]
+async fn foreign_tags_and_hand_added_policies_survive_apply_and_show_as_drift() {
+    let moto = Moto::start();
+    let d = Deploy::new(&moto, "");
+    d.infra(&moto, &["apply", "--auto-approve"]).success();
+    let conf = moto.sdk_config().await;
+    let s3 = moto.s3().await;
+    let iam = aws_sdk_iam::Client::new(&conf);
+
+    // Someone adds a cost-center tag to the bucket (keeping the others), attaches a managed policy
+    // to the task role and an inline policy to the execution role.
+    let mut tags: Vec<Tag> =
+        s3.get_bucket_tagging().bucket(BUCKET).send().await.unwrap_or_else(|e| panic!("{e:?}")).tag_set().to_vec();
+    tags.push(Tag::builder().key("cost-center").value("x").build().unwrap_or_else(|e| panic!("{e}")));
+    let tagging = Tagging::builder().set_tag_set(Some(tags)).build().unwrap_or_else(|e| panic!("{e}"));
+    s3.put_bucket_tagging().bucket(BUCKET).tagging(tagging).send().await.unwrap_or_else(|e| panic!("{e:?}"));
+    iam.create_policy()
+        .policy_name("AdministratorAccessByHand")
+        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    iam.attach_role_policy()
+        .role_name("IntervalProcessing-Task")
+        .policy_arn(ADMIN)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let by_hand = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"}]}"#;
+    iam.put_role_policy()
+        .role_name("IntervalProcessing-TaskExecution")
+        .policy_name("kms-by-hand")
+        .policy_document(by_hand)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+
+    let plan = d.infra(&moto, &["plan", "--detailed-exitcode"]).expect_code(2);
+    let drift: Vec<&str> = plan.stdout.lines().filter(|l| l.starts_with("! drift")).collect();
+    assert_eq!(
+        drift,
+        [
+            "! drift     iam_role         IntervalProcessing-TaskExecution: inline policy kms-by-hand",
+            "! drift     iam_role         IntervalProcessing-Task: attached managed policy arn:aws:iam::123456789012:policy/AdministratorAccessByHand",
+        ],
+        "{}",
+        plan.stdout
+    );
+    assert!(!plan.stdout.contains("~ update") && !plan.stdout.contains("cost-center"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("No changes: 22 resources match"), "{}", plan.stdout);
+
+    // A change of the bucket: apply updates it, keeps the foreign tag, and leaves both policies.
+    d.edit("stop_timeout_seconds = 90", "stop_timeout_seconds = 90\nabort_incomplete_uploads_after_days = 3");
+    let out = d.infra(&moto, &["apply", "--auto-approve"]).success();
+    assert!(out.stdout.contains("updated s3_bucket ip-infra-test"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains(&format!("left attached managed policy {ADMIN} on iam_role IntervalProcessing-Task")),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("left inline policy kms-by-hand on iam_role IntervalProcessing-TaskExecution"),
+        "{}",
+        out.stdout
+    );
+
+    let tags = s3.get_bucket_tagging().bucket(BUCKET).send().await.unwrap_or_else(|e| panic!("{e:?}"));
+    let tags: Vec<(&str, &str)> = tags.tag_set().iter().map(|t| (t.key(), t.value())).collect();
+    for want in [("cost-center", "x"), ("ManagedBy", "intervalprocessing"), ("Team", "metering")] {
+        assert!(tags.contains(&want), "{want:?} in {tags:?}");
+    }
+    let lc = s3.get_bucket_lifecycle_configuration().bucket(BUCKET).send().await.unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(lc.rules()[0].abort_incomplete_multipart_upload().and_then(|a| a.days_after_initiation()), Some(3));
+    let attached = iam
+        .list_attached_role_policies()
+        .role_name("IntervalProcessing-Task")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(attached.attached_policies().iter().filter_map(|p| p.policy_arn()).collect::<Vec<_>>(), [ADMIN]);
+    let inline = iam
+        .list_role_policies()
+        .role_name("IntervalProcessing-TaskExecution")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let mut names = inline.policy_names().to_vec();
+    names.sort();
+    assert_eq!(names, ["kms-by-hand", "task-execution"]);
+
+    // Still drift, and nothing else.
+    let plan = d.infra(&moto, &["apply", "--auto-approve"]).success();
+    assert!(plan.stdout.contains("Nothing to apply."), "{}", plan.stdout);
+    assert!(plan.stdout.contains("left inline policy kms-by-hand"), "{}", plan.stdout);
+    d.infra(&moto, &["plan", "--detailed-exitcode"]).expect_code(2);
+}
+
+#[tokio::test]
+async fn the_kms_key_of_a_partial_secret_arn_with_a_json_key_gets_its_grant() {
+    let moto = Moto::start();
+    let d = Deploy::new(&moto, "");
+    let key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    // The partial ARN (no random suffix) with a JSON key and an empty version stage and id.
+    let reference = "arn:aws:secretsmanager:us-east-1:123456789012:secret:mongo-uri:uri::";
+    d.edit(SECRET, reference);
+    d.edit("mongodb_database = \"ipdb\"", &format!("mongodb_database = \"ipdb\"\nmongodb_uri_kms_key = \"{key}\""));
+    d.infra(&moto, &["apply", "--auto-approve"]).success();
+    d.infra(&moto, &["plan", "--detailed-exitcode"]).expect_code(0);
+
+    let conf = moto.sdk_config().await;
+    let iam = aws_sdk_iam::Client::new(&conf);
+    let doc = inline_policy(&iam, "IntervalProcessing-TaskExecution", "task-execution").await;
+    let statements = doc["Statement"].as_array().cloned().unwrap_or_default();
+    let by_sid = |sid: &str| {
+        statements.iter().find(|s| s["Sid"] == sid).cloned().unwrap_or_else(|| panic!("no statement {sid}: {doc}"))
+    };
+    let read = by_sid("ReadMongoUri");
+    assert_eq!(strings(&read["Action"]), ["secretsmanager:GetSecretValue"]);
+    assert_eq!(
+        strings(&read["Resource"]),
+        ["arn:aws:secretsmanager:us-east-1:123456789012:secret:mongo-uri-??????"],
+        "a partial ARN matches the secret's full ARN"
+    );
+    let decrypt = by_sid("DecryptMongoUri");
+    assert_eq!(strings(&decrypt["Action"]), ["kms:Decrypt"]);
+    assert_eq!(strings(&decrypt["Resource"]), [key]);
+    assert_eq!(decrypt["Condition"]["StringEquals"]["kms:ViaService"], "secretsmanager.us-east-1.amazonaws.com");
+
+    // ECS gets the reference as written.
+    let ecs = aws_sdk_ecs::Client::new(&conf);
+    let td = ecs
+        .describe_task_definition()
+        .task_definition("IntervalProcessing-FileGeneration")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let secrets = td.task_definition().map(|t| t.container_definitions()[0].secrets().to_vec()).unwrap_or_default();
+    assert_eq!(secrets.iter().map(|s| (s.name(), s.value_from())).collect::<Vec<_>>(), [("MONGODB_URI", reference)]);
+}

@@ -1,0 +1,343 @@
+//! A fault-injecting HTTP proxy in front of moto that behaves like a real AWS account in the two
+//! ways moto does not (DESIGN §8):
+//!
+//! - **No ECS service-linked role yet.** `ecs:CreateCluster` with capacity providers answers
+//!   `InvalidParameterException: Unable to assume the service linked role…` until
+//!   `iam:CreateServiceLinkedRole` for `ecs.amazonaws.com` has passed through, and for `slr_delay`
+//!   after it (the new role propagating).
+//! - **IAM is eventually consistent.** `scheduler:CreateSchedule` / `UpdateSchedule` answer
+//!   `ValidationException: The execution role you provide must allow AWS EventBridge Scheduler to
+//!   assume the role.` for `role_delay` after the role the schedule names was created or changed.
+//! - **Deletion takes a while.** For `role_delay` after `scheduler:DeleteScheduleGroup`,
+//!   `GetScheduleGroup` answers the group with `State: DELETING` (moto deletes at once).
+//!
+//! Everything else is forwarded to moto unchanged, one request per connection (`Connection: close`).
+//! [`AwsFaults::injected`] lists every fault answered, so a test can prove that it met them.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+const SLR_MESSAGE: &str =
+    "Unable to assume the service linked role. Please verify that the ECS service linked role exists.";
+const SCHEDULER_MESSAGE: &str =
+    "The execution role you provide must allow AWS EventBridge Scheduler to assume the role.";
+/// IAM actions that create or change a role (what starts its propagation delay).
+const ROLE_CHANGES: [&str; 7] = [
+    "CreateRole",
+    "PutRolePolicy",
+    "DeleteRolePolicy",
+    "UpdateAssumeRolePolicy",
+    "AttachRolePolicy",
+    "DetachRolePolicy",
+    "UpdateRole",
+];
+
+pub struct AwsFaults {
+    pub port: u16,
+    state: Arc<State>,
+    rt: Option<tokio::runtime::Runtime>,
+}
+
+struct State {
+    target: SocketAddr,
+    role_delay: Duration,
+    slr_delay: Duration,
+    slr_created: Mutex<Option<Instant>>,
+    role_changed: Mutex<HashMap<String, Instant>>,
+    groups_deleted: Mutex<HashMap<String, Instant>>,
+    injected: Mutex<Vec<String>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// One HTTP request as read from the client.
+struct Request {
+    head: String,
+    body: Vec<u8>,
+}
+
+impl Request {
+    fn method_path(&self) -> (&str, &str) {
+        let mut first = self.head.lines().next().unwrap_or_default().split(' ');
+        (first.next().unwrap_or_default(), first.next().unwrap_or_default())
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().skip(1).find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+        })
+    }
+
+    /// The form fields of a query-protocol request (IAM), URL-decoded.
+    fn form(&self) -> HashMap<String, String> {
+        String::from_utf8_lossy(&self.body)
+            .split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (url_decode(k), url_decode(v)))
+            .collect()
+    }
+}
+
+impl AwsFaults {
+    /// A proxy on a free loopback port in front of moto on `moto_port`.
+    pub fn start(moto_port: u16, role_delay: Duration, slr_delay: Duration) -> AwsFaults {
+        let (rt, std_listener, port) = super::proxy::runtime_and_port();
+        std_listener.set_nonblocking(true).unwrap_or_else(|e| panic!("non-blocking listener: {e}"));
+        let state = Arc::new(State {
+            target: SocketAddr::from(([127, 0, 0, 1], moto_port)),
+            role_delay,
+            slr_delay,
+            slr_created: Mutex::new(None),
+            role_changed: Mutex::new(HashMap::new()),
+            groups_deleted: Mutex::new(HashMap::new()),
+            injected: Mutex::new(Vec::new()),
+        });
+        let accept_state = state.clone();
+        rt.spawn(async move {
+            let listener = TcpListener::from_std(std_listener).unwrap_or_else(|e| panic!("a tokio listener: {e}"));
+            while let Ok((client, _)) = listener.accept().await {
+                tokio::spawn(serve(client, accept_state.clone()));
+            }
+        });
+        AwsFaults { port, state, rt: Some(rt) }
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The binary, pointed at this proxy.
+    pub fn cli(&self) -> super::Cli {
+        super::Cli::new().env("AWS_ENDPOINT_URL", self.endpoint())
+    }
+
+    /// Every fault answered so far, as `service:Action`, in order.
+    pub fn injected(&self) -> Vec<String> {
+        lock(&self.state.injected).clone()
+    }
+}
+
+impl Drop for AwsFaults {
+    fn drop(&mut self) {
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+async fn serve(mut client: TcpStream, state: Arc<State>) {
+    let Some(request) = read_request(&mut client).await else { return };
+    if let Some(fault) = state.fault(&request) {
+        let _ = client.write_all(&fault).await;
+        let _ = client.shutdown().await;
+        return;
+    }
+    let Some(response) = forward(&request, state.target).await else { return };
+    state.observe(&request, &response);
+    let _ = client.write_all(&response).await;
+    let _ = client.shutdown().await;
+}
+
+impl State {
+    /// The error response to give instead of forwarding, if any.
+    fn fault(&self, r: &Request) -> Option<Vec<u8>> {
+        let (method, path) = r.method_path();
+        let target = r.header("x-amz-target").unwrap_or_default();
+        if target.ends_with(".CreateCluster") && String::from_utf8_lossy(&r.body).contains("\"capacityProviders\"") {
+            let ready = lock(&self.slr_created).is_some_and(|t| t.elapsed() >= self.slr_delay);
+            if !ready {
+                lock(&self.injected).push("ecs:CreateCluster".to_owned());
+                let body = format!(r#"{{"__type":"InvalidParameterException","message":"{SLR_MESSAGE}"}}"#);
+                return Some(response(400, "application/x-amz-json-1.1", None, &body));
+            }
+        }
+        if method == "GET"
+            && let Some(group) = schedule_group_of(path)
+            && lock(&self.groups_deleted).get(&group).is_some_and(|t| t.elapsed() < self.role_delay)
+        {
+            lock(&self.injected).push("scheduler:GetScheduleGroup".to_owned());
+            let body = format!(
+                r#"{{"Arn":"arn:aws:scheduler:us-east-1:123456789012:schedule-group/{group}","Name":"{group}","State":"DELETING","CreationDate":0,"LastModificationDate":0}}"#
+            );
+            return Some(response(200, "application/json", None, &body));
+        }
+        let schedule_write = (method == "POST" || method == "PUT") && path.starts_with("/schedules/");
+        if schedule_write {
+            let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap_or_default();
+            let role_arn = body["Target"]["RoleArn"].as_str().unwrap_or_default();
+            let role = role_arn.rsplit('/').next().unwrap_or_default();
+            let fresh = lock(&self.role_changed).get(role).is_some_and(|t| t.elapsed() < self.role_delay);
+            if fresh {
+                let action = if method == "POST" { "CreateSchedule" } else { "UpdateSchedule" };
+                lock(&self.injected).push(format!("scheduler:{action}"));
+                let body = format!(r#"{{"Message":"{SCHEDULER_MESSAGE}"}}"#);
+                return Some(response(400, "application/json", Some("ValidationException"), &body));
+            }
+        }
+        None
+    }
+
+    /// Notes what a forwarded, successful request changed: the service-linked role, a role.
+    fn observe(&self, r: &Request, response: &[u8]) {
+        let ok = response.starts_with(b"HTTP/1.1 200") || response.starts_with(b"HTTP/1.0 200");
+        let (method, path) = r.method_path();
+        if ok
+            && method == "DELETE"
+            && let Some(group) = schedule_group_of(path)
+        {
+            lock(&self.groups_deleted).insert(group, Instant::now());
+        }
+        if !ok || !r.header("content-type").unwrap_or_default().starts_with("application/x-www-form-urlencoded") {
+            return;
+        }
+        let form = r.form();
+        let action = form.get("Action").map(String::as_str).unwrap_or_default();
+        if action == "CreateServiceLinkedRole"
+            && form.get("AWSServiceName").map(String::as_str) == Some("ecs.amazonaws.com")
+        {
+            *lock(&self.slr_created) = Some(Instant::now());
+        }
+        if ROLE_CHANGES.contains(&action)
+            && let Some(role) = form.get("RoleName")
+        {
+            lock(&self.role_changed).insert(role.clone(), Instant::now());
+        }
+    }
+}
+
+/// The group name of a `/schedule-groups/NAME[?query]` path.
+fn schedule_group_of(path: &str) -> Option<String> {
+    let name = path.strip_prefix("/schedule-groups/")?.split('?').next()?;
+    (!name.is_empty()).then(|| url_decode(name))
+}
+
+fn response(status: u16, content_type: &str, error_type: Option<&str>, body: &str) -> Vec<u8> {
+    let error_header = error_type.map(|t| format!("x-amzn-ErrorType: {t}\r\n")).unwrap_or_default();
+    let reason = if status == 200 { "OK" } else { "Bad Request" };
+    format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\n{error_header}x-amzn-RequestId: fault-injected\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// Reads one request: the head, then a `Content-Length` or chunked body (kept as sent, decoded).
+async fn read_request(client: &mut TcpStream) -> Option<Request> {
+    let mut buf = Vec::new();
+    let mut chunk = vec![0u8; 64 * 1024];
+    let head_end = loop {
+        if let Some(i) = find(&buf, b"\r\n\r\n") {
+            break i + 4;
+        }
+        let n = client.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+    let mut request = Request { head, body: Vec::new() };
+    let mut rest = buf[head_end..].to_vec();
+    if let Some(len) = request.header("content-length").and_then(|v| v.parse::<usize>().ok()) {
+        while rest.len() < len {
+            let n = client.read(&mut chunk).await.ok()?;
+            if n == 0 {
+                return None;
+            }
+            rest.extend_from_slice(&chunk[..n]);
+        }
+        rest.truncate(len);
+    } else if request.header("transfer-encoding").is_some_and(|v| v.contains("chunked")) {
+        while find(&rest, b"0\r\n\r\n").is_none() {
+            let n = client.read(&mut chunk).await.ok()?;
+            if n == 0 {
+                return None;
+            }
+            rest.extend_from_slice(&chunk[..n]);
+        }
+        // Forwarded de-chunked with a length: moto reads either.
+        rest = dechunk(&rest);
+        let head: Vec<&str> = request
+            .head
+            .trim_end()
+            .lines()
+            .filter(|l| !l.to_ascii_lowercase().starts_with("transfer-encoding:"))
+            .collect();
+        request.head = format!("{}\r\nContent-Length: {}\r\n\r\n", head.join("\r\n"), rest.len());
+    }
+    request.body = rest;
+    Some(request)
+}
+
+/// Sends the request to moto with `Connection: close` and returns the whole response, with
+/// `Connection: close` for the client too.
+async fn forward(r: &Request, target: SocketAddr) -> Option<Vec<u8>> {
+    let head: Vec<&str> =
+        r.head.trim_end().lines().filter(|l| !l.to_ascii_lowercase().starts_with("connection:")).collect();
+    let mut out = format!("{}\r\nConnection: close\r\n\r\n", head.join("\r\n")).into_bytes();
+    out.extend_from_slice(&r.body);
+    let mut server = TcpStream::connect(target).await.ok()?;
+    server.write_all(&out).await.ok()?;
+    let mut response = Vec::new();
+    server.read_to_end(&mut response).await.ok()?;
+    let head_end = find(&response, b"\r\n\r\n")? + 4;
+    let head = String::from_utf8_lossy(&response[..head_end]).into_owned();
+    let head: Vec<&str> =
+        head.trim_end().lines().filter(|l| !l.to_ascii_lowercase().starts_with("connection:")).collect();
+    let mut fixed = format!("{}\r\nConnection: close\r\n\r\n", head.join("\r\n")).into_bytes();
+    fixed.extend_from_slice(&response[head_end..]);
+    Some(fixed)
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn dechunk(mut raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(line_end) = find(raw, b"\r\n") {
+        let size_text = String::from_utf8_lossy(&raw[..line_end]);
+        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("0").trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        let start = line_end + 2;
+        let end = (start + size).min(raw.len());
+        out.extend_from_slice(&raw[start..end]);
+        raw = raw.get(end + 2..).unwrap_or_default();
+    }
+    out
+}
+
+fn url_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                match std::str::from_utf8(&bytes[i + 1..=i + 2]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(b) => {
+                        out.push(b);
+                        i += 3;
+                        continue;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
