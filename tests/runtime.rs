@@ -20,7 +20,7 @@ mod runtime {
     mod idempotency;
     mod jobs;
     mod lease;
+    mod ledger_compat;
     mod upstream_data;
     mod upstream_indexes;
-    mod ledger_compat;
 }

@@ -55,6 +55,12 @@ pub struct Deployment {
     /// Days after which incomplete multipart uploads in the bucket are aborted.
     #[serde(default = "default_abort_days")]
     pub abort_incomplete_uploads_after_days: i32,
+    /// `RETENTION_DAYS` of the tasks: local days of raw readings NightlyDataChange keeps
+    /// (default: the runtime's, 90).
+    pub retention_days: Option<u32>,
+    /// `CATCH_UP_LIMIT` of the tasks: windows before the due one a scheduled run looks back at
+    /// (default: the runtime's, 4).
+    pub catch_up_limit: Option<u32>,
     /// Extra tags on every managed resource (`ManagedBy` is always added).
     #[serde(default)]
     pub tags: BTreeMap<String, String>,

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use chrono_tz::Tz;
 use intervalprocessing_jobs::process::SHUTDOWN_BOOKKEEPING;
+use intervalprocessing_jobs::retention;
 use intervalprocessing_jobs::{Cadence, Process};
 
 use crate::aws_rules;
@@ -63,6 +64,20 @@ pub struct ProcessSettings {
 }
 
 impl Settings {
+    /// The warning when the tasks' `RETENTION_DAYS` is shorter than their catch-up horizon: a
+    /// daily window caught up late would find its readings removed and be refused.
+    pub fn retention_warning(&self) -> Option<String> {
+        let days = self.file.retention_days.unwrap_or(retention::DEFAULT_RETENTION_DAYS);
+        let limit = self.file.catch_up_limit.unwrap_or(retention::DEFAULT_CATCH_UP_LIMIT);
+        retention::shorter_than_catch_up(days, limit).map(|needed| {
+            format!(
+                "retention_days = {days} is shorter than the catch-up horizon of catch_up_limit = {limit} \
+                 ({needed} days for the daily processes): a daily window caught up late may find its readings \
+                 removed and be refused; keep at least {needed} days"
+            )
+        })
+    }
+
     pub fn output_url(&self) -> String {
         format!("s3://{}/{}", self.bucket, self.prefix)
     }
@@ -132,6 +147,15 @@ pub fn validate(d: &Deployment) -> Result<Settings, Vec<Problem>> {
             "log_retention_days",
             format!("{} is not a CloudWatch Logs retention; allowed: {LOG_RETENTION_DAYS:?}", d.log_retention_days),
         );
+    }
+    let ranges = [
+        ("retention_days", d.retention_days, retention::RETENTION_DAYS_RANGE),
+        ("catch_up_limit", d.catch_up_limit, retention::CATCH_UP_LIMIT_RANGE),
+    ];
+    for (key, value, range) in ranges {
+        if let Some(v) = value.filter(|v| !range.contains(v)) {
+            bad(key, format!("{v} is outside {}-{}, what the runtime accepts", range.start(), range.end()));
+        }
     }
     if let Some(rule) = fargate::check_ephemeral_storage(d.ephemeral_storage_gib) {
         bad("ephemeral_storage_gib", rule);

@@ -17,6 +17,13 @@ use crate::context::JobContext;
 use crate::error::JobError;
 use crate::window::{Window, rfc3339, start_of_day};
 
+/// `RETENTION_DAYS`: its default and the values the runtime accepts (shared with `infra validate`).
+pub const DEFAULT_RETENTION_DAYS: u32 = 90;
+pub const RETENTION_DAYS_RANGE: std::ops::RangeInclusive<u32> = 1..=36500;
+/// `CATCH_UP_LIMIT`: its default and the values the runtime accepts (shared with `infra validate`).
+pub const DEFAULT_CATCH_UP_LIMIT: u32 = 4;
+pub const CATCH_UP_LIMIT_RANGE: std::ops::RangeInclusive<u32> = 0..=96;
+
 /// The collection holding one document per retained collection: `{ _id: "readings", cutoff, ... }`.
 pub const RETENTION: &str = "retention";
 

@@ -7,6 +7,8 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use intervalprocessing_jobs::OutputUrl;
 
+use intervalprocessing_jobs::retention;
+
 use crate::error::AppError;
 use crate::secret::{SecretUri, redact};
 
@@ -121,9 +123,17 @@ impl Config {
             run_timeout,
             shutdown_grace: duration("SHUTDOWN_GRACE", Duration::from_secs(20), Duration::from_secs(1))?,
             lease_ttl: duration("LEASE_TTL", Duration::from_secs(30), Duration::from_secs(3))?,
-            catch_up_limit: number("CATCH_UP_LIMIT", 4, 0..=96)?,
+            catch_up_limit: number(
+                "CATCH_UP_LIMIT",
+                retention::DEFAULT_CATCH_UP_LIMIT,
+                retention::CATCH_UP_LIMIT_RANGE,
+            )?,
             max_window_attempts: number("MAX_WINDOW_ATTEMPTS", 3, 1..=100)?,
-            retention_days: number("RETENTION_DAYS", 90, 1..=36500)?,
+            retention_days: number(
+                "RETENTION_DAYS",
+                retention::DEFAULT_RETENTION_DAYS,
+                retention::RETENTION_DAYS_RANGE,
+            )?,
         })
     }
 }

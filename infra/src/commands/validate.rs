@@ -8,6 +8,9 @@ use crate::validate::Settings;
 
 pub fn run(s: &Settings) -> Result<i32, InfraError> {
     crate::say!("The deployment file is valid (region {}, time zone {}).", s.file.region, s.tz.name());
+    if let Some(w) = s.retention_warning() {
+        crate::say!("warning: {w}");
+    }
     let now = Utc::now();
     for p in &s.processes {
         let state = if p.enabled { "enabled" } else { "disabled" };

@@ -36,7 +36,7 @@ pub fn log_group(s: &Settings, p: Process) -> LogGroup {
 /// the MongoDB URI as a secret (never plain environment), awslogs, stopTimeout and storage.
 pub fn task_definition(s: &Settings, arns: &Arns, ps: &ProcessSettings) -> TaskDefinition {
     let p = ps.process;
-    let environment = BTreeMap::from([
+    let mut environment = BTreeMap::from([
         ("processToRun".to_owned(), p.name().to_owned()),
         ("SCHEDULE_TIMEZONE".to_owned(), s.tz.name().to_owned()),
         ("OUTPUT_URL".to_owned(), s.output_url()),
@@ -49,6 +49,8 @@ pub fn task_definition(s: &Settings, arns: &Arns, ps: &ProcessSettings) -> TaskD
         ),
         ("LOG_FORMAT".to_owned(), "json".to_owned()),
     ]);
+    let optional = [("RETENTION_DAYS", s.file.retention_days), ("CATCH_UP_LIMIT", s.file.catch_up_limit)];
+    environment.extend(optional.into_iter().filter_map(|(k, v)| Some((k.to_owned(), v?.to_string()))));
     let log_options = BTreeMap::from([
         ("awslogs-group".to_owned(), names::log_group(p)),
         ("awslogs-region".to_owned(), s.file.region.clone()),

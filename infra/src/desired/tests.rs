@@ -284,3 +284,13 @@ fn the_readme_shows_the_operator_policy_file_verbatim() {
     let policy = include_str!("../../operator-policy.json");
     assert!(readme.contains(&format!("```json\n{policy}```")), "infra/README.md must embed operator-policy.json as is");
 }
+
+#[test]
+fn retention_and_catch_up_reach_the_task_environment_only_when_set() {
+    let s = settings_with(&[("output_url =", "retention_days = 30\noutput_url =")]);
+    let td = task_definition(&s, &arns(), &s.processes[0]);
+    assert_eq!(td.container.environment.get("RETENTION_DAYS").map(String::as_str), Some("30"));
+    assert!(!td.container.environment.contains_key("CATCH_UP_LIMIT"), "unset: the runtime's default applies");
+    let td = task_definition(&settings(), &arns(), &settings().processes[0]);
+    assert!(!td.container.environment.contains_key("RETENTION_DAYS"));
+}

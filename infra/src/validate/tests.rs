@@ -195,3 +195,22 @@ fn tags_follow_aws_rules() {
     let many: String = (0..50).map(|i| format!("k{i} = \"v\"\n")).collect();
     assert!(problems(&format!("[tags]\n{many}")).iter().any(|p| p.key == "tags"));
 }
+
+#[test]
+fn retention_and_catch_up_outside_what_the_runtime_accepts_are_rejected() {
+    assert_rejects("retention_days = 0", "retention_days", "1-36500");
+    assert_rejects("catch_up_limit = 97", "catch_up_limit", "0-96");
+    assert_eq!(problems("retention_days = 30\ncatch_up_limit = 10"), Vec::new());
+}
+
+#[test]
+fn retention_shorter_than_the_catch_up_horizon_is_warned_about_not_refused() {
+    let settings = |extra: &str| {
+        let d: Deployment = toml::from_str(&format!("{BASE}\n{extra}")).unwrap_or_else(|e| panic!("{e}"));
+        validate(&d).unwrap_or_else(|p| panic!("{p:?}"))
+    };
+    assert_eq!(settings("").retention_warning(), None, "the defaults (90 days, 4 windows) fit");
+    let w = settings("retention_days = 3").retention_warning().unwrap_or_default();
+    assert!(w.contains("retention_days = 3") && w.contains("keep at least 5 days"), "{w}");
+    assert_eq!(settings("retention_days = 3\ncatch_up_limit = 2").retention_warning(), None);
+}
