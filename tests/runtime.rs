@@ -19,4 +19,5 @@ mod runtime {
     mod idempotency;
     mod jobs;
     mod lease;
+    mod times;
 }

@@ -9,7 +9,7 @@ use crate::support::{Cli, Output, Proxy, TestDb};
 /// Checks `out` exited `code` with exactly one `error:` line, and that the error's message (that
 /// line and its continuation lines, up to the hint) contains each of `words`.
 #[track_caller]
-fn rejected(case: &str, out: &Output, code: i32, words: &[&str]) {
+pub(super) fn rejected(case: &str, out: &Output, code: i32, words: &[&str]) {
     assert_eq!(out.code, Some(code), "{case}: exit code\n{}", out.stderr);
     assert!(!out.stderr.contains("panicked"), "{case}: a panic\n{}", out.stderr);
     let human: Vec<&str> = out.stderr.lines().filter(|l| !l.starts_with('{')).collect();
@@ -28,7 +28,7 @@ fn rejected(case: &str, out: &Output, code: i32, words: &[&str]) {
 }
 
 /// Nothing was written to the test database: no collection exists.
-async fn untouched(db: &TestDb, case: &str) {
+pub(super) async fn untouched(db: &TestDb, case: &str) {
     let names = db.db.list_collection_names().await.expect("list collections");
     assert!(names.is_empty(), "{case}: the run wrote {names:?}");
 }
