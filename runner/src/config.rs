@@ -128,7 +128,11 @@ impl Config {
             tz,
             scheduled_time,
             run_timeout,
-            shutdown_grace: duration("SHUTDOWN_GRACE", Duration::from_secs(20), Duration::from_secs(1)..=MAX_SHUTDOWN_GRACE)?,
+            shutdown_grace: duration(
+                "SHUTDOWN_GRACE",
+                Duration::from_secs(20),
+                Duration::from_secs(1)..=MAX_SHUTDOWN_GRACE,
+            )?,
             lease_ttl: duration("LEASE_TTL", Duration::from_secs(30), Duration::from_secs(3)..=MAX_LEASE_TTL)?,
             catch_up_limit: number("CATCH_UP_LIMIT", 4, 0..=96)?,
             retention_days: number("RETENTION_DAYS", 90, 1..=36500)?,
@@ -146,9 +150,8 @@ fn scheduled_time(v: &str) -> Result<Option<DateTime<Utc>>, AppError> {
         );
         return Ok(None);
     }
-    let t = DateTime::parse_from_rfc3339(v.trim()).map_err(|e| {
-        bad("SCHEDULED_TIME", v, format!("not an RFC 3339 time ({e}), e.g. 2026-11-22T02:00:00Z"))
-    })?;
+    let t = DateTime::parse_from_rfc3339(v.trim())
+        .map_err(|e| bad("SCHEDULED_TIME", v, format!("not an RFC 3339 time ({e}), e.g. 2026-11-22T02:00:00Z")))?;
     Ok(Some(t.with_timezone(&Utc)))
 }
 
@@ -184,7 +187,9 @@ mod tests {
         let lease = Duration::from_secs(3)..=MAX_LEASE_TTL;
         assert_eq!(bounded_duration("30s", lease.clone()), Ok(Duration::from_secs(30)));
         assert_eq!(bounded_duration("10m", lease.clone()), Ok(MAX_LEASE_TTL));
-        for huge in ["601", "9000000000000", "10000000000000000", "100000000000000000000", "18446744073709551615", "500000y"] {
+        for huge in
+            ["601", "9000000000000", "10000000000000000", "100000000000000000000", "18446744073709551615", "500000y"]
+        {
             let e = bounded_duration(huge, lease.clone());
             assert!(e.is_err(), "{huge}: {e:?}");
         }

@@ -113,7 +113,7 @@ async fn times_at_the_ends_of_the_calendar_give_a_window_or_a_usage_error_never_
                 assert!(out.stdout.contains("would process 1 window"), "{p} {tz} --at {at}\n{}", out.stdout);
             }
             for at in ["10000-01-01", "0000-12-31", "-0001-01-01T00:00"] {
-                rejected(&format!("{p} {tz} --at {at}"), &cli().args(["--at", at]).run(), 2, &["--at"]);
+                rejected(&format!("{p} {tz} --at {at}"), &cli().arg(format!("--at={at}")).run(), 2, &["--at"]);
             }
             let out = cli().args(["--from", "9999-12-01", "--to", "9999-12-31T23:59:59Z"]).run();
             assert_eq!(out.code, Some(0), "{p} {tz} December 9999\n{}", out.stderr);

@@ -123,8 +123,11 @@ fn walk(cadence: Cadence, tz: Tz) -> Vec<Window> {
 #[test]
 fn lord_howe_hour_windows_span_its_30_minute_shifts_and_quarter_hours_do_not_notice() {
     let lh = chrono_tz::Australia::Lord_Howe;
-    let long: Vec<String> =
-        walk(Cadence::Minutes(60), lh).iter().filter(|w| w.length() != TimeDelta::hours(1)).map(|w| w.to_string()).collect();
+    let long: Vec<String> = walk(Cadence::Minutes(60), lh)
+        .iter()
+        .filter(|w| w.length() != TimeDelta::hours(1))
+        .map(|w| w.to_string())
+        .collect();
     // 2026-04-05 02:00 LHDT -> 01:30 LHST; 2026-10-04 02:00 LHST -> 02:30 LHDT; the same in 2027.
     assert_eq!(
         long,
