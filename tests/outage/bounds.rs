@@ -5,7 +5,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use super::settings::{rejected, untouched};
+use super::settings::{both_starts, rejected, untouched};
 use crate::support::{Cli, Output, TestDb};
 
 const PROCESSES: [&str; 5] =
@@ -76,10 +76,7 @@ async fn durations_past_their_upper_bound_exit_3_naming_the_variable_and_never_p
     ];
     for (var, value) in cases {
         let case = format!("{var}={value:?}");
-        for cli in [
-            db.cli().env("processToRun", "FileGeneration"),
-            db.cli().args(["run", "--process", "FileGeneration", "--at", "2026-01-16T02:30:00Z"]),
-        ] {
+        for cli in both_starts(&db) {
             let out = cli.env(*var, *value).run();
             rejected(&case, &out, 3, &[var]);
             let digits = value.bytes().all(|b| b.is_ascii_digit()) && value.len() < 20;

@@ -27,6 +27,14 @@ pub(super) fn rejected(case: &str, out: &Output, code: i32, words: &[&str]) {
     }
 }
 
+/// Both ways the binary is started: by ECS (processToRun) and by a person (run --process).
+pub(super) fn both_starts(db: &TestDb) -> [Cli; 2] {
+    [
+        db.cli().env("processToRun", "FileGeneration"),
+        db.cli().args(["run", "--process", "FileGeneration", "--at", "2026-01-16T02:30:00Z"]),
+    ]
+}
+
 /// Nothing was written to the test database: no collection exists.
 pub(super) async fn untouched(db: &TestDb, case: &str) {
     let names = db.db.list_collection_names().await.expect("list collections");
@@ -57,11 +65,7 @@ async fn malformed_environment_exits_3_naming_the_variable_and_touches_nothing()
     ];
     for (var, value) in cases {
         let case = format!("{var}={value:?}");
-        // Both ways the binary is started: by ECS (processToRun) and by a person (run --process).
-        for cli in [
-            db.cli().env("processToRun", "FileGeneration"),
-            db.cli().args(["run", "--process", "FileGeneration", "--at", "2026-01-16T02:30:00Z"]),
-        ] {
+        for cli in both_starts(&db) {
             rejected(&case, &cli.env(*var, *value).run(), 3, &[var]);
         }
     }
