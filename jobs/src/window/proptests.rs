@@ -166,3 +166,68 @@ fn every_zone_has_one_daily_window_per_local_date_in_2026_and_2027() {
         }
     }
 }
+
+/// 1800-01-01T00:00:00Z and 2100-01-01T00:00:00Z: local mean time with offsets in seconds,
+/// wartime double summer times, skipped and repeated days.
+const HISTORY: std::ops::Range<i64> = -5_364_662_400..4_102_444_800;
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn windows_tile_time_and_count_exactly_in_any_zone_since_1800(
+        zone in 0..TZ_VARIANTS.len(),
+        cadence in 0..CADENCES.len(),
+        s in HISTORY,
+        span in 0i64..3 * 86_400,
+    ) {
+        let w = Windowing::new(CADENCES[cadence], TZ_VARIANTS[zone]);
+        let c = w.containing(at(s));
+        prop_assert!(c.contains(at(s)), "{} {}: {c} does not contain {}", w.tz, w.cadence.label(), at(s));
+        prop_assert_eq!(w.previous(&w.next(&c)), c);
+        prop_assert_eq!(w.next(&c).start, c.end);
+        let ws = w.within(at(s), at(s + span));
+        prop_assert_eq!(w.count_within(at(s), at(s + span)), ws.len() as u64);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 120, ..ProptestConfig::default() })]
+
+    #[test]
+    fn windows_tile_time_around_historic_offset_changes(
+        zone in 0..TZ_VARIANTS.len(),
+        pick in any::<prop::sample::Index>(),
+        delta in -26 * 3600i64..26 * 3600,
+    ) {
+        let tz = TZ_VARIANTS[zone];
+        let mut changes = Vec::new();
+        Zone(tz).changes(HISTORY.start, HISTORY.end, |c| changes.push(c.at));
+        prop_assume!(!changes.is_empty());
+        let s = changes[pick.index(changes.len())] + delta;
+        for cadence in CADENCES {
+            let w = Windowing::new(cadence, tz);
+            let c = w.containing(at(s));
+            prop_assert!(c.contains(at(s)), "{tz} {}: {c} does not contain {}", cadence.label(), at(s));
+            prop_assert_eq!(w.previous(&w.next(&c)), c);
+            prop_assert_eq!(w.next(&c).start, c.end);
+            prop_assert_eq!(w.previous(&c).end, c.start);
+            let (a, b) = (at(s - 86_400), at(s + 86_400));
+            prop_assert_eq!(w.count_within(a, b), w.within(a, b).len() as u64, "{} {}", tz, cadence.label());
+        }
+    }
+}
+
+#[test]
+fn a_local_date_a_zone_skipped_has_no_daily_window_and_is_not_counted() {
+    // Pacific/Apia went from 2011-12-29T23:59:59-10:00 to 2011-12-31T00:00:00+14:00.
+    let apia = chrono_tz::Pacific::Apia;
+    let w = Windowing::new(Cadence::Daily, apia);
+    let (from, to) = (start_of_day(apia, date(2011, 12, 28)), start_of_day(apia, date(2012, 1, 2)));
+    let days: Vec<NaiveDate> = w.within(from, to).iter().map(|d| d.local_date(apia)).collect();
+    assert_eq!(days, vec![date(2011, 12, 28), date(2011, 12, 29), date(2011, 12, 31), date(2012, 1, 1)]);
+    assert_eq!(w.count_within(from, to), 4);
+    let dec29 = w.day(date(2011, 12, 29));
+    assert_eq!(dec29.end, start_of_day(apia, date(2011, 12, 31)));
+    assert_eq!(w.next(&dec29).local_date(apia), date(2011, 12, 31));
+}
