@@ -72,7 +72,8 @@ impl Window {
 
     /// The local calendar date the window starts on (the `D` of daily outputs).
     pub fn local_date(&self, tz: Tz) -> NaiveDate {
-        self.start.with_timezone(&tz).date_naive()
+        // Checked: at the ends of chrono's range the local date may not exist (then the UTC one).
+        Zone(tz).local_date(self.start.timestamp()).unwrap_or_else(|| self.start.date_naive())
     }
 
     pub fn contains(&self, t: DateTime<Utc>) -> bool {
@@ -121,7 +122,7 @@ impl Windowing {
                 Window { start: instant(self.at_or_before(s, step)), end: instant(self.at_or_after(s + 1, step)) }
             }
             Cadence::Daily => {
-                let mut d = t.with_timezone(&self.tz).date_naive();
+                let mut d = Zone(self.tz).local_date(s).unwrap_or_else(|| t.date_naive());
                 // Local dates run forward except across a rare backward jump over midnight.
                 for _ in 0..MAX_HOPS {
                     match start_of_day(self.tz, d) > t {

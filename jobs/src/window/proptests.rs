@@ -231,3 +231,23 @@ fn a_local_date_a_zone_skipped_has_no_daily_window_and_is_not_counted() {
     assert_eq!(dec29.end, start_of_day(apia, date(2011, 12, 31)));
     assert_eq!(w.next(&dec29).local_date(apia), date(2011, 12, 31));
 }
+
+#[test]
+fn the_ends_of_chronos_calendar_never_panic_in_any_zone() {
+    for tz in TZ_VARIANTS {
+        for d in [NaiveDate::MIN, NaiveDate::MAX, date(1, 1, 1), date(9999, 12, 31)] {
+            let t = start_of_day(tz, d);
+            for cadence in CADENCES {
+                let w = Windowing::new(cadence, tz);
+                let c = w.containing(t);
+                let _ = (w.next(&c), w.previous(&c), w.due(t), w.count_within(t, t));
+            }
+        }
+        for t in [DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC] {
+            for cadence in CADENCES {
+                let w = Windowing::new(cadence, tz);
+                let _ = (w.due(t), w.within(t, t), w.count_within(t, t));
+            }
+        }
+    }
+}
