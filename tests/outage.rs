@@ -14,6 +14,7 @@ mod support;
 mod fixtures;
 
 mod outage {
+    mod bounds;
     mod common;
     mod documents;
     mod mongo;

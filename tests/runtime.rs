@@ -21,6 +21,7 @@ mod runtime {
     mod jobs;
     mod lease;
     mod ledger_compat;
+    mod times;
     mod upstream_data;
     mod upstream_indexes;
 }

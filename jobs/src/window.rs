@@ -1,16 +1,35 @@
 //! Windows: the half-open time ranges `[start, end)` a process works on, aligned to its cadence
 //! in the schedule time zone.
 //!
-//! Sub-daily windows are aligned on the local wall clock using the UTC offset in force, so with
-//! whole-hour offsets (every DST zone in use except Lord Howe Island) each is exactly its cadence
-//! long and a DST day simply has fewer or more of them. Daily windows follow local calendar days,
-//! so a DST day is 23 or 25 hours long.
+//! The boundaries of a zone and cadence are one well-defined set of instants, and every function
+//! here (`containing`, `next`, `previous`, `within`, `count_within`) is derived from it, so they
+//! always agree and windows tile time with no gap or overlap:
+//!
+//! - **Sub-daily** (15, 30, 60 min): the instants whose local wall-clock time, read with the UTC
+//!   offset in force at that instant, is a multiple of the cadence. With whole-hour DST shifts
+//!   every window is exactly its cadence long and a DST day simply has fewer or more of them (92
+//!   or 100 quarter-hours in New York). Where a shift is not a multiple of the cadence (Lord Howe
+//!   Island's 30-minute DST against hourly windows), the window that contains the shift is longer:
+//!   the shift instant lies on the old grid but not on the new one, so the hour window starting
+//!   at 01:00 lasts 90 minutes, to 03:00 local when the clock goes from 02:00 to 02:30 (October)
+//!   and to the second 02:00 local when it goes back from 02:00 to 01:30 (April). Zones with a
+//!   45-minute offset (Pacific/Chatham) are aligned on their local clock too.
+//! - **Daily**: local calendar days. A day starts at the first instant of its local date (local
+//!   midnight, or the end of the DST gap where midnight does not exist, as in America/Santiago),
+//!   so a DST day is 23 or 25 hours long. A local date a zone skipped entirely (Pacific/Apia on
+//!   2011-12-30) has no window.
+//!
+//! All arithmetic is checked: instants beyond chrono's range saturate, nothing panics.
+
+mod zone;
 
 use std::fmt;
 use std::time::Duration;
 
-use chrono::{DateTime, Days, LocalResult, NaiveDate, NaiveTime, Offset, TimeDelta, TimeZone, Utc};
-use chrono_tz::Tz;
+use chrono::{DateTime, Days, LocalResult, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc};
+use chrono_tz::{GapInfo, Tz};
+
+use self::zone::{Zone, ceil_on_grid, floor_on_grid, on_grid_between};
 
 /// How often a process runs; also the length of its window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -53,7 +72,8 @@ impl Window {
 
     /// The local calendar date the window starts on (the `D` of daily outputs).
     pub fn local_date(&self, tz: Tz) -> NaiveDate {
-        self.start.with_timezone(&tz).date_naive()
+        // Checked: at the ends of chrono's range the local date may not exist (then the UTC one).
+        Zone(tz).local_date(self.start.timestamp()).unwrap_or_else(|| self.start.date_naive())
     }
 
     pub fn contains(&self, t: DateTime<Utc>) -> bool {
@@ -80,6 +100,9 @@ pub struct Windowing {
     pub tz: Tz,
 }
 
+/// How many offset changes a boundary search follows before giving up (one is the usual most).
+const MAX_HOPS: usize = 16;
+
 impl Windowing {
     pub fn new(cadence: Cadence, tz: Tz) -> Self {
         Windowing { cadence, tz }
@@ -92,43 +115,100 @@ impl Windowing {
 
     /// The window that contains `t`.
     pub fn containing(&self, t: DateTime<Utc>) -> Window {
+        let s = t.timestamp();
         match self.cadence {
             Cadence::Minutes(m) => {
-                let start = self.floor_minutes(t, m);
-                Window { start, end: start + minutes(m) }
+                let step = step(m);
+                Window { start: instant(self.at_or_before(s, step)), end: instant(self.at_or_after(s + 1, step)) }
             }
-            Cadence::Daily => self.day(t.with_timezone(&self.tz).date_naive()),
+            Cadence::Daily => {
+                let mut d = Zone(self.tz).local_date(s).unwrap_or_else(|| t.date_naive());
+                // Local dates run forward except across a rare backward jump over midnight.
+                for _ in 0..MAX_HOPS {
+                    match start_of_day(self.tz, d) > t {
+                        true => d = pred(d),
+                        false => break,
+                    }
+                }
+                for _ in 0..MAX_HOPS {
+                    match start_of_day(self.tz, succ(d)) <= t {
+                        true => d = succ(d),
+                        false => break,
+                    }
+                }
+                self.day(d)
+            }
         }
     }
 
-    /// The window right after `w`.
+    /// The window right after `w`: the one that contains its end.
     pub fn next(&self, w: &Window) -> Window {
-        match self.cadence {
-            Cadence::Minutes(m) => Window { start: w.end, end: w.end + minutes(m) },
-            Cadence::Daily => self.day(succ(w.local_date(self.tz))),
-        }
+        self.containing(w.end)
     }
 
-    /// The window right before `w`.
+    /// The window right before `w`: the one that contains the second before its start.
     pub fn previous(&self, w: &Window) -> Window {
-        match self.cadence {
-            Cadence::Minutes(m) => Window { start: w.start - minutes(m), end: w.start },
-            Cadence::Daily => self.day(pred(w.local_date(self.tz))),
-        }
+        self.containing(w.start.checked_sub_signed(TimeDelta::seconds(1)).unwrap_or(w.start))
     }
 
-    /// Every window lying wholly inside `[from, to)`, oldest first.
+    /// Every window lying wholly inside `[from, to)`, oldest first. Allocates one entry per
+    /// window: check [`Windowing::count_within`] first when the range comes from a person.
     pub fn within(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Window> {
         let mut w = self.containing(from);
         if w.start < from {
             w = self.next(&w);
         }
         let mut out = Vec::new();
-        while w.end <= to {
+        while w.end <= to && w.start < w.end {
             out.push(w);
-            w = self.next(&w);
+            let n = self.next(&w);
+            if n.start < w.end {
+                break; // saturated at the end of time
+            }
+            w = n;
         }
         out
+    }
+
+    /// How many windows [`Windowing::within`] returns for `[from, to)`, computed without
+    /// allocating: arithmetic on the boundary grid between offset changes (sub-daily), or the
+    /// number of local dates (daily). Proportional to the number of probes of the zone's
+    /// offsets (one per two days of the range), whatever the cadence.
+    pub fn count_within(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> u64 {
+        let mut first = self.containing(from);
+        if first.start < from {
+            first = self.next(&first);
+        }
+        let last_end = self.containing(to).start;
+        if last_end <= first.start {
+            return 0;
+        }
+        let zone = Zone(self.tz);
+        let (a, b) = (first.start.timestamp(), last_end.timestamp());
+        match self.cadence {
+            Cadence::Minutes(m) => {
+                // Boundaries in [a, b], one segment of constant offset at a time.
+                let step = step(m);
+                let (mut seg, mut o, mut n) = (a, zone.offset(a), 0u64);
+                zone.changes(a, b, |c| {
+                    n += on_grid_between(seg, c.at - 1, o, step);
+                    (seg, o) = (c.at, c.after);
+                });
+                (n + on_grid_between(seg, b, o, step)).saturating_sub(1)
+            }
+            Cadence::Daily => {
+                let (d0, d1) = (first.local_date(self.tz), self.containing(to).local_date(self.tz));
+                let dates = u64::try_from((d1 - d0).num_days()).unwrap_or(0);
+                // Less the local dates a zone skipped entirely (they have no window).
+                let mut skipped = 0u64;
+                zone.changes(a, b, |c| {
+                    if let (Some(before), Some(after)) = (zone.local_date(c.at - 1), zone.local_date(c.at)) {
+                        skipped += u64::try_from((after - before).num_days() - 1).unwrap_or(0);
+                    }
+                });
+                dates.saturating_sub(skipped)
+            }
+        }
     }
 
     /// The daily window of local date `d`: `[start of d, start of d + 1)`.
@@ -136,34 +216,70 @@ impl Windowing {
         Window { start: start_of_day(self.tz, d), end: start_of_day(self.tz, succ(d)) }
     }
 
-    fn floor_minutes(&self, t: DateTime<Utc>, m: u32) -> DateTime<Utc> {
-        let offset = i64::from(self.tz.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc());
-        let step = i64::from(m) * 60;
-        let local = t.timestamp() + offset;
-        let floored = local - local.rem_euclid(step);
-        // Whole seconds only: a window never starts mid-second.
-        DateTime::from_timestamp(floored - offset, 0).unwrap_or(t)
+    /// The last sub-daily boundary at or before second `t`.
+    fn at_or_before(&self, t: i64, step: i64) -> i64 {
+        let zone = Zone(self.tz);
+        let mut x = t;
+        for _ in 0..MAX_HOPS {
+            let o = zone.offset(x);
+            let s = floor_on_grid(x, o, step);
+            if zone.offset(s) == o {
+                return s;
+            }
+            // The offset changed within (s, x]: after the change no grid point of `o` lies at
+            // or before x, so the boundary is the last one before the change.
+            x = zone.change_after(s, x) - 1;
+        }
+        floor_on_grid(x, zone.offset(x), step)
+    }
+
+    /// The first sub-daily boundary at or after second `t`.
+    fn at_or_after(&self, t: i64, step: i64) -> i64 {
+        let zone = Zone(self.tz);
+        let mut x = t;
+        for _ in 0..MAX_HOPS {
+            let o = zone.offset(x);
+            let e = ceil_on_grid(x, o, step);
+            if zone.offset(e) == o {
+                return e;
+            }
+            // The offset changed within (x, e]: the boundary is the first one from the change on.
+            x = zone.change_after(x, e);
+        }
+        ceil_on_grid(x, zone.offset(x), step)
     }
 }
 
-/// The first instant of local date `d` in `tz`. Where midnight does not exist (a DST gap at
-/// midnight, as in America/Santiago), the first local time after the gap.
+fn step(minutes: u32) -> i64 {
+    i64::from(minutes.max(1)) * 60
+}
+
+/// The instant at Unix second `s`, saturating at the ends of chrono's range.
+fn instant(s: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(s, 0).unwrap_or(if s < 0 { DateTime::<Utc>::MIN_UTC } else { DateTime::<Utc>::MAX_UTC })
+}
+
+/// The first instant of local date `d` in `tz`: local midnight, the earlier one where midnight
+/// repeats, and the end of the gap where midnight does not exist (a DST gap at midnight, as in
+/// America/Santiago). For a date the zone skipped entirely, the start of the next date.
 pub fn start_of_day(tz: Tz, d: NaiveDate) -> DateTime<Utc> {
-    let mut local = d.and_time(NaiveTime::MIN);
-    // A DST gap is at most a few hours; step through it a quarter-hour at a time.
-    for _ in 0..4 * 24 {
-        match tz.from_local_datetime(&local) {
-            LocalResult::Single(t) => return t.with_timezone(&Utc),
-            LocalResult::Ambiguous(earliest, _) => return earliest.with_timezone(&Utc),
-            LocalResult::None => local += TimeDelta::minutes(15),
+    let midnight = d.and_time(NaiveTime::MIN);
+    match tz.from_local_datetime(&midnight) {
+        LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => return t.with_timezone(&Utc),
+        LocalResult::None => {}
+    }
+    if let Some(end) = GapInfo::new(&midnight, &tz).and_then(|g| g.end) {
+        return end.with_timezone(&Utc);
+    }
+    // At the edge of the zone's known history: step through the gap a quarter-hour at a time.
+    let mut local = midnight;
+    for _ in 0..4 * 48 {
+        local = local.checked_add_signed(TimeDelta::minutes(15)).unwrap_or(local);
+        if let Some(t) = tz.from_local_datetime(&local).earliest() {
+            return t.with_timezone(&Utc);
         }
     }
-    // No zone has a gap of a whole day; treat the date as UTC rather than fail.
-    Utc.from_utc_datetime(&d.and_time(NaiveTime::MIN))
-}
-
-fn minutes(m: u32) -> TimeDelta {
-    TimeDelta::minutes(i64::from(m))
+    Utc.from_utc_datetime(&midnight)
 }
 
 fn succ(d: NaiveDate) -> NaiveDate {
@@ -173,6 +289,9 @@ fn succ(d: NaiveDate) -> NaiveDate {
 fn pred(d: NaiveDate) -> NaiveDate {
     d.checked_sub_days(Days::new(1)).unwrap_or(d)
 }
+
+#[cfg(test)]
+mod proptests;
 
 #[cfg(test)]
 mod tests {

@@ -39,7 +39,7 @@ pub struct RunArgs {
     /// YYYY-MM-DD[THH:MM[:SS]] in SCHEDULE_TIMEZONE). No catch-up.
     #[arg(long, value_name = "TIME", conflicts_with_all = ["from", "to"])]
     pub at: Option<String>,
-    /// Backfill: process every window inside [FROM, TO), oldest first.
+    /// Backfill: process every window inside [FROM, TO), oldest first (at most 100000 windows).
     #[arg(long, value_name = "TIME", requires = "to")]
     pub from: Option<String>,
     #[arg(long, value_name = "TIME", requires = "from")]
@@ -47,7 +47,7 @@ pub struct RunArgs {
     /// Print the windows it would process and touch nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Deadline for the whole run (e.g. 90s, 10m); default RUN_TIMEOUT or the process's own.
+    /// Deadline for the whole run (e.g. 90s, 10m; at most 7 days); default RUN_TIMEOUT or the process's own.
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<String>,
     /// Process windows that start before the retention cutoff NightlyDataChange recorded (their

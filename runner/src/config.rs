@@ -1,6 +1,7 @@
 //! Runtime configuration from the environment (12-factor), validated up front: a bad value is a
 //! configuration error (exit 3) that names the variable, before anything is touched.
 
+use std::ops::RangeInclusive;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -15,6 +16,18 @@ use crate::secret::{SecretUri, redact};
 pub const DEFAULT_MONGODB_URI: &str = "mongodb://127.0.0.1:27017";
 pub const DEFAULT_DATABASE: &str = "intervalprocessing";
 pub const DEFAULT_OUTPUT_URL: &str = "s3://intervalprocessing/GeneratedFiles/";
+
+/// Upper bounds of the duration settings: past them a value is a mistake (a unit typo), and
+/// bounded values keep every deadline and lease expiry far inside the range of time arithmetic.
+/// `RUN_TIMEOUT` and `--timeout`: a week.
+pub const MAX_RUN_TIMEOUT: Duration = Duration::from_secs(7 * 24 * 3600);
+/// `SHUTDOWN_GRACE`: ten minutes (ECS gives a stopping task at most 120 s).
+pub const MAX_SHUTDOWN_GRACE: Duration = Duration::from_secs(10 * 60);
+/// `LEASE_TTL`: ten minutes (a holder killed with SIGKILL blocks the next run that long).
+pub const MAX_LEASE_TTL: Duration = Duration::from_secs(10 * 60);
+
+/// What EventBridge Scheduler sends when it did not substitute its context attribute.
+pub const SCHEDULED_TIME_PLACEHOLDER: &str = "<aws.scheduler.scheduled-time>";
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -48,11 +61,17 @@ fn bad(var: &'static str, value: &str, reason: impl Into<String>) -> AppError {
     AppError::Config { var, value: value.to_owned(), reason: reason.into() }
 }
 
-fn duration(name: &'static str, default: Duration, min: Duration) -> Result<Duration, AppError> {
+fn duration(name: &'static str, default: Duration, range: RangeInclusive<Duration>) -> Result<Duration, AppError> {
     let Some(v) = var(name) else { return Ok(default) };
-    let d = parse_duration(&v).map_err(|e| bad(name, &v, e))?;
-    if d < min {
-        return Err(bad(name, &v, format!("must be at least {}", humantime::format_duration(min))));
+    bounded_duration(&v, range).map_err(|e| bad(name, &v, e))
+}
+
+/// A duration within `range`, or why not.
+pub fn bounded_duration(v: &str, range: RangeInclusive<Duration>) -> Result<Duration, String> {
+    let d = parse_duration(v)?;
+    if !range.contains(&d) {
+        let (min, max) = (humantime::format_duration(*range.start()), humantime::format_duration(*range.end()));
+        return Err(format!("must be between {min} and {max}"));
     }
     Ok(d)
 }
@@ -101,17 +120,11 @@ impl Config {
             None => Tz::UTC,
         };
         let scheduled_time = match var("SCHEDULED_TIME") {
-            Some(v) => Some(
-                DateTime::parse_from_rfc3339(v.trim())
-                    .map_err(|e| {
-                        bad("SCHEDULED_TIME", &v, format!("not an RFC 3339 time ({e}), e.g. 2026-11-22T02:00:00Z"))
-                    })?
-                    .with_timezone(&Utc),
-            ),
+            Some(v) => scheduled_time(&v)?,
             None => None,
         };
         let run_timeout = match var("RUN_TIMEOUT") {
-            Some(_) => Some(duration("RUN_TIMEOUT", Duration::ZERO, Duration::from_secs(1))?),
+            Some(_) => Some(duration("RUN_TIMEOUT", Duration::ZERO, Duration::from_secs(1)..=MAX_RUN_TIMEOUT)?),
             None => None,
         };
         Ok(Config {
@@ -121,8 +134,12 @@ impl Config {
             tz,
             scheduled_time,
             run_timeout,
-            shutdown_grace: duration("SHUTDOWN_GRACE", Duration::from_secs(20), Duration::from_secs(1))?,
-            lease_ttl: duration("LEASE_TTL", Duration::from_secs(30), Duration::from_secs(3))?,
+            shutdown_grace: duration(
+                "SHUTDOWN_GRACE",
+                Duration::from_secs(20),
+                Duration::from_secs(1)..=MAX_SHUTDOWN_GRACE,
+            )?,
+            lease_ttl: duration("LEASE_TTL", Duration::from_secs(30), Duration::from_secs(3)..=MAX_LEASE_TTL)?,
             catch_up_limit: number(
                 "CATCH_UP_LIMIT",
                 retention::DEFAULT_CATCH_UP_LIMIT,
@@ -138,9 +155,48 @@ impl Config {
     }
 }
 
+/// `SCHEDULED_TIME`: RFC 3339. The literal placeholder means the schedule did not substitute it
+/// (nothing public confirms substitution inside an ECS target's container overrides): warn and
+/// use the current time, which gives the right due window for any start within one cadence.
+fn scheduled_time(v: &str) -> Result<Option<DateTime<Utc>>, AppError> {
+    if v.trim() == SCHEDULED_TIME_PLACEHOLDER {
+        tracing::warn!(
+            "SCHEDULED_TIME is the literal {SCHEDULED_TIME_PLACEHOLDER}: the schedule did not substitute it; using the current time"
+        );
+        return Ok(None);
+    }
+    let t = DateTime::parse_from_rfc3339(v.trim())
+        .map_err(|e| bad("SCHEDULED_TIME", v, format!("not an RFC 3339 time ({e}), e.g. 2026-11-22T02:00:00Z")))?;
+    Ok(Some(t.with_timezone(&Utc)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_past_their_bound_are_refused_without_overflow() {
+        let lease = Duration::from_secs(3)..=MAX_LEASE_TTL;
+        assert_eq!(bounded_duration("30s", lease.clone()), Ok(Duration::from_secs(30)));
+        assert_eq!(bounded_duration("10m", lease.clone()), Ok(MAX_LEASE_TTL));
+        for huge in
+            ["601", "9000000000000", "10000000000000000", "100000000000000000000", "18446744073709551615", "500000y"]
+        {
+            let e = bounded_duration(huge, lease.clone());
+            assert!(e.is_err(), "{huge}: {e:?}");
+        }
+        assert_eq!(bounded_duration("2s", lease), Err("must be between 3s and 10m".into()));
+    }
+
+    #[test]
+    fn the_unsubstituted_scheduler_placeholder_means_now_and_other_garbage_is_an_error() {
+        assert!(matches!(scheduled_time("<aws.scheduler.scheduled-time>"), Ok(None)));
+        assert!(matches!(scheduled_time(" <aws.scheduler.scheduled-time> "), Ok(None)));
+        assert!(matches!(scheduled_time("2026-01-02T03:04:05Z"), Ok(Some(_))));
+        for v in ["<aws.scheduler.scheduled-time", "<aws.scheduler.execution-id>", "now"] {
+            assert_eq!(scheduled_time(v).map_err(|e| e.exit_code()).err(), Some(3), "{v}");
+        }
+    }
 
     #[test]
     fn durations_accept_seconds_and_humantime() {

@@ -9,7 +9,7 @@ use crate::support::{Cli, Output, Proxy, TestDb};
 /// Checks `out` exited `code` with exactly one `error:` line, and that the error's message (that
 /// line and its continuation lines, up to the hint) contains each of `words`.
 #[track_caller]
-fn rejected(case: &str, out: &Output, code: i32, words: &[&str]) {
+pub(super) fn rejected(case: &str, out: &Output, code: i32, words: &[&str]) {
     assert_eq!(out.code, Some(code), "{case}: exit code\n{}", out.stderr);
     assert!(!out.stderr.contains("panicked"), "{case}: a panic\n{}", out.stderr);
     let human: Vec<&str> = out.stderr.lines().filter(|l| !l.starts_with('{')).collect();
@@ -27,8 +27,16 @@ fn rejected(case: &str, out: &Output, code: i32, words: &[&str]) {
     }
 }
 
+/// Both ways the binary is started: by ECS (processToRun) and by a person (run --process).
+pub(super) fn both_starts(db: &TestDb) -> [Cli; 2] {
+    [
+        db.cli().env("processToRun", "FileGeneration"),
+        db.cli().args(["run", "--process", "FileGeneration", "--at", "2026-01-16T02:30:00Z"]),
+    ]
+}
+
 /// Nothing was written to the test database: no collection exists.
-async fn untouched(db: &TestDb, case: &str) {
+pub(super) async fn untouched(db: &TestDb, case: &str) {
     let names = db.db.list_collection_names().await.expect("list collections");
     assert!(names.is_empty(), "{case}: the run wrote {names:?}");
 }
@@ -57,11 +65,7 @@ async fn malformed_environment_exits_3_naming_the_variable_and_touches_nothing()
     ];
     for (var, value) in cases {
         let case = format!("{var}={value:?}");
-        // Both ways the binary is started: by ECS (processToRun) and by a person (run --process).
-        for cli in [
-            db.cli().env("processToRun", "FileGeneration"),
-            db.cli().args(["run", "--process", "FileGeneration", "--at", "2026-01-16T02:30:00Z"]),
-        ] {
+        for cli in both_starts(&db) {
             rejected(&case, &cli.env(*var, *value).run(), 3, &[var]);
         }
     }

@@ -1,10 +1,12 @@
 //! `run` (and the bare binary under ECS): resolve the process and windows, then hand over to the lifecycle.
 
+use std::time::Duration;
+
 use chrono::Utc;
 use intervalprocessing_jobs::Process;
 
 use crate::cli::RunArgs;
-use crate::config::{Config, parse_duration};
+use crate::config::{Config, MAX_RUN_TIMEOUT, bounded_duration};
 use crate::error::AppError;
 use crate::lifecycle::plan::Selection;
 use crate::lifecycle::{self, RunRequest};
@@ -26,7 +28,10 @@ pub async fn run(args: RunArgs, cfg: &Config) -> Result<i32, AppError> {
         _ => Selection::Scheduled(cfg.scheduled_time.unwrap_or_else(Utc::now)),
     };
     let timeout = match &args.timeout {
-        Some(t) => Some(parse_duration(t).map_err(|e| AppError::Usage(format!("invalid --timeout {t:?}: {e}")))?),
+        Some(t) => Some(
+            bounded_duration(t, Duration::from_millis(1)..=MAX_RUN_TIMEOUT)
+                .map_err(|e| AppError::Usage(format!("invalid --timeout {t:?}: {e}")))?,
+        ),
         None => None,
     };
     let stop = Stop::new();

@@ -1,6 +1,6 @@
 //! `seed`: demo meters and readings for local work.
 
-use chrono::{Days, Utc};
+use chrono::{Datelike, Days, NaiveDate, Utc};
 use intervalprocessing_infra::say;
 use intervalprocessing_jobs::seed::{SeedSpec, seed};
 
@@ -11,9 +11,11 @@ use crate::{connect, progress};
 
 pub async fn run(args: SeedArgs, cfg: &Config) -> Result<i32, AppError> {
     let start = match &args.start {
-        Some(s) => {
-            s.parse().map_err(|_| AppError::Usage(format!("invalid --start {s:?}: use a date like 2026-11-01")))?
-        }
+        Some(s) => s
+            .parse::<NaiveDate>()
+            .ok()
+            .filter(|d| (1..=9999).contains(&d.year()))
+            .ok_or_else(|| AppError::Usage(format!("invalid --start {s:?}: use a date like 2026-11-01")))?,
         None => {
             let today = Utc::now().with_timezone(&cfg.tz).date_naive();
             today.checked_sub_days(Days::new(u64::from(args.days))).unwrap_or(today)

@@ -36,8 +36,10 @@ pub struct Held {
     pub until: DateTime<Utc>,
 }
 
-fn expiry(ttl: Duration) -> DateTime<Utc> {
-    Utc::now() + TimeDelta::from_std(ttl).unwrap_or(TimeDelta::seconds(30))
+/// `now + ttl`, never shorter than asked: a TTL beyond time arithmetic (kept out by the bound
+/// on `LEASE_TTL`) saturates at the end of time instead of silently becoming a short lease.
+fn expiry(now: DateTime<Utc>, ttl: Duration) -> DateTime<Utc> {
+    TimeDelta::from_std(ttl).ok().and_then(|d| now.checked_add_signed(d)).unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 impl Lease {
@@ -56,7 +58,7 @@ impl Lease {
             "holder": &self.holder,
             "host": host,
             "acquiredAt": now,
-            "expiresAt": expiry(self.ttl),
+            "expiresAt": expiry(now, self.ttl),
         } };
         let cancel = CancellationToken::new();
         let taken = retry(RetryPolicy::default(), "acquiring the lease", &cancel, mongo_is_transient, || async {
@@ -106,7 +108,7 @@ impl Lease {
             .coll
             .update_one(
                 doc! { "_id": self.process.name(), "holder": &self.holder },
-                doc! { "$set": { "expiresAt": expiry(self.ttl) } },
+                doc! { "$set": { "expiresAt": expiry(Utc::now(), self.ttl) } },
             )
             .await?;
         Ok(r.matched_count == 1)
@@ -137,7 +139,7 @@ impl Lease {
                         stop.fire(StopReason::LeaseLost(LeaseLoss::TakenOver));
                         return;
                     }
-                    Err(e) if last_ok.elapsed() + every < lease.ttl => {
+                    Err(e) if last_ok.elapsed().saturating_add(every) < lease.ttl => {
                         tracing::warn!(error = %describe(&e), "could not renew the process lease; retrying");
                     }
                     Err(e) => {
@@ -148,5 +150,20 @@ impl Lease {
                 }
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lease_expires_exactly_one_ttl_later_and_never_earlier() {
+        let now = Utc::now();
+        assert_eq!(expiry(now, Duration::from_secs(30)) - now, TimeDelta::seconds(30));
+        assert_eq!(expiry(now, Duration::from_secs(600)) - now, TimeDelta::seconds(600));
+        for huge in [9_000_000_000_000, 10_000_000_000_000_000, u64::MAX] {
+            assert_eq!(expiry(now, Duration::from_secs(huge)), DateTime::<Utc>::MAX_UTC, "{huge}");
+        }
     }
 }

@@ -38,15 +38,57 @@ pub async fn windows(
     match selection {
         Selection::At(t) => Ok(vec![windowing.due(t)]),
         Selection::Backfill { from, to } => {
-            let ws = windowing.within(from, to);
-            if ws.len() > MAX_BACKFILL_WINDOWS {
+            // Counted before anything is allocated: a range of centuries is refused at once.
+            let n = windowing.count_within(from, to);
+            if n > MAX_BACKFILL_WINDOWS as u64 {
                 return Err(AppError::Usage(format!(
-                    "--from/--to covers {} windows; at most {MAX_BACKFILL_WINDOWS} per run",
-                    ws.len()
+                    "--from/--to covers {n} windows; at most {MAX_BACKFILL_WINDOWS} per run (split the range)"
                 )));
             }
-            Ok(ws)
+            Ok(windowing.within(from, to))
         }
         Selection::Scheduled(at) => catch_up::windows(windowing, at, process, catch_up, ledger).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use chrono_tz::Tz;
+    use intervalprocessing_jobs::Cadence;
+
+    const RULE: CatchUp = CatchUp { limit: 4, max_attempts: 3 };
+
+    fn t(h: u32, m: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 1, 1, h, m, 0).single().unwrap_or_default()
+    }
+
+    fn q() -> Windowing {
+        Windowing::new(Cadence::Minutes(15), Tz::UTC)
+    }
+
+    #[tokio::test]
+    async fn a_backfill_of_millennia_is_counted_and_refused_without_listing_its_windows() {
+        let from = Utc.with_ymd_and_hms(1, 1, 1, 0, 0, 0).single().unwrap_or_default();
+        let to = Utc.with_ymd_and_hms(9999, 12, 31, 0, 0, 0).single().unwrap_or_default();
+        let started = std::time::Instant::now();
+        let refused =
+            windows(Selection::Backfill { from, to }, &q(), Process::QuarterHourlyDataChange, RULE, None).await;
+        // 3 652 058 days of 96 quarter-hours.
+        match refused {
+            Err(AppError::Usage(m)) => assert!(m.contains("covers 350597568 windows"), "{m}"),
+            other => panic!("not refused: {other:?}"),
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "{:?}", started.elapsed());
+        let at_limit = windows(
+            Selection::Backfill { from: t(0, 0), to: t(0, 0) + chrono::TimeDelta::minutes(15 * 100_000) },
+            &q(),
+            Process::QuarterHourlyDataChange,
+            RULE,
+            None,
+        )
+        .await;
+        assert_eq!(at_limit.map(|ws| ws.len()).ok(), Some(MAX_BACKFILL_WINDOWS));
     }
 }
