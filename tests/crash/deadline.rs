@@ -8,7 +8,7 @@ use mongodb::bson::doc;
 
 use super::output::Output;
 use super::scenario::{self, Dataset, Scenario};
-use crate::fixtures::{S3, count_docs};
+use crate::support::fixtures::{S3, count_docs};
 use crate::support::TestDb;
 
 /// Ledger statuses, oldest window first.

@@ -13,7 +13,7 @@ use rand::Rng;
 
 use super::output::Output;
 use super::scenario::{self, LEASE_TTL, Scenario, Snapshot};
-use crate::fixtures::{S3, error_lines};
+use crate::support::fixtures::{S3, error_lines};
 use crate::support::{Signal, TestDb, faults, poll};
 
 /// Trials in all across the five processes (`IP_FAULT_TRIALS` scales it).

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::fixtures::S3;
+use crate::support::fixtures::S3;
 use crate::support::Cli;
 
 #[derive(Clone)]

@@ -9,7 +9,7 @@ use mongodb::bson::{Document, doc};
 
 use super::output::Output;
 use super::scenario::{self, LEASE_TTL};
-use crate::fixtures::error_lines;
+use crate::support::fixtures::error_lines;
 use crate::support::{Signal, TestDb, poll};
 
 const STARTS: usize = 5;
@@ -33,7 +33,7 @@ async fn of_five_concurrent_starts_exactly_one_does_the_work_and_the_others_exit
     let winner = ledger.first().and_then(|d| d.get_str("runId").ok()).expect("a ledger entry").to_owned();
     for entry in &ledger {
         assert_eq!(entry.get_str("runId").ok(), Some(winner.as_str()), "{entry}");
-        assert_eq!(crate::fixtures::count(entry, "attempts"), 1, "{entry}");
+        assert_eq!(crate::support::fixtures::count(entry, "attempts"), 1, "{entry}");
     }
     for out in outs.iter().filter(|o| o.code == Some(4)) {
         let errors = error_lines(&out.stderr);

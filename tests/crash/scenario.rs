@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use mongodb::bson::{Bson, Document, RawDocumentBuf, doc};
 
 use super::output::Output;
-use crate::fixtures::{canonical, sha256};
+use crate::support::fixtures::{canonical, sha256};
 use crate::support::{Cli, TestDb};
 
 /// The day the big dataset covers; FileGeneration and NightlyDataChange process it.
@@ -107,7 +107,7 @@ fn seed_cmd(db: &TestDb, meters: &str, start: &str) {
 
 /// Readings before [`DAY`]: only [`Dataset::DayAndOld`] has any (the old day retention removes).
 fn old_day() -> Document {
-    doc! { "intervalStart": { "$lt": crate::fixtures::midnight(crate::fixtures::date(DAY)) } }
+    doc! { "intervalStart": { "$lt": crate::support::fixtures::midnight(crate::support::fixtures::date(DAY)) } }
 }
 
 impl Scenario {

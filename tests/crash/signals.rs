@@ -8,7 +8,7 @@ use mongodb::bson::{Document, doc};
 
 use super::output::Output;
 use super::scenario::{self, Dataset, Scenario};
-use crate::fixtures::{S3, count_docs, history};
+use crate::support::fixtures::{S3, count_docs, history};
 use crate::support::{Signal, Spawned, TestDb, poll};
 
 /// The grace the tests give a stopping run: well below ECS's stopTimeout (30 s by default, 120 s

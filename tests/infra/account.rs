@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::harness::Deploy;
+use crate::infra::harness::Deploy;
 use crate::support::Moto;
 use crate::support::aws_faults::AwsFaults;
 

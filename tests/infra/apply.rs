@@ -3,7 +3,7 @@
 
 use aws_sdk_ecs::types::{ClusterField, TaskDefinitionField};
 
-use crate::harness::{BUCKET, Deploy, SECRET, policy_json, strings};
+use crate::infra::harness::{BUCKET, Deploy, SECRET, policy_json, strings};
 use crate::support::Moto;
 
 const PROCESSES: [&str; 5] =

@@ -1,6 +1,6 @@
 //! The image is pinned by digest: the task definitions run exactly the image that was planned.
 
-use crate::harness::{Deploy, inline_policy, strings};
+use crate::infra::harness::{Deploy, inline_policy, strings};
 use crate::support::Moto;
 
 const REPO: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com/intervalprocessing";

@@ -2,7 +2,7 @@
 
 use aws_sdk_scheduler::operation::get_schedule::GetScheduleOutput;
 
-use crate::harness::Deploy;
+use crate::infra::harness::Deploy;
 use crate::support::Moto;
 
 const GROUP: &str = "intervalprocessing";
@@ -196,7 +196,7 @@ async fn destroy_removes_what_it_created_and_keeps_an_unmanaged_schedule_and_rol
     }
     assert!(sch.get_schedule_group().name(GROUP).send().await.is_err(), "the schedule group survived");
     let s3 = moto.s3().await;
-    assert!(s3.head_bucket().bucket(crate::harness::BUCKET).send().await.is_err(), "the bucket survived");
+    assert!(s3.head_bucket().bucket(crate::infra::harness::BUCKET).send().await.is_err(), "the bucket survived");
 
     // What it did not create is still there.
     iam.get_role()

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use crate::harness::{BUCKET, Deploy};
+use crate::infra::harness::{BUCKET, Deploy};
 use crate::support::Moto;
 
 /// `$IP_TEST_PARLIAMENT` (set by scripts/test), else the project venv's.
@@ -65,7 +65,7 @@ async fn every_policy_apply_writes_passes_parliament_but_the_two_documented_find
     d.infra(&moto, &["apply", "--auto-approve"]).success();
     let conf = moto.sdk_config().await;
     let iam = aws_sdk_iam::Client::new(&conf);
-    let mut documents: Vec<(String, String)> = crate::harness::role_policies(&iam)
+    let mut documents: Vec<(String, String)> = crate::infra::harness::role_policies(&iam)
         .await
         .into_iter()
         .map(|(role, name, doc)| (format!("{role}-{name}"), doc.to_string()))

@@ -1,7 +1,7 @@
 //! Least privilege, read back from AWS: no `*` action in any IAM policy infra writes, and a `*`
 //! resource only for ecr:GetAuthorizationToken (which has no resource-level permissions).
 
-use crate::harness::{Deploy, inline_policy, role_policies, strings};
+use crate::infra::harness::{Deploy, inline_policy, role_policies, strings};
 use crate::support::Moto;
 
 #[tokio::test]
@@ -31,9 +31,9 @@ async fn no_written_iam_policy_has_a_wildcard_action_or_an_avoidable_wildcard_re
     let doc = inline_policy(&iam, "IntervalProcessing-Task", "output").await;
     let resources: Vec<String> =
         doc["Statement"].as_array().unwrap_or(&Vec::new()).iter().flat_map(|s| strings(&s["Resource"])).collect();
-    assert!(resources.contains(&format!("arn:aws:s3:::{}/GeneratedFiles/*", crate::harness::BUCKET)), "{resources:?}");
+    assert!(resources.contains(&format!("arn:aws:s3:::{}/GeneratedFiles/*", crate::infra::harness::BUCKET)), "{resources:?}");
     assert!(
-        !resources.iter().any(|r| r.ends_with(":::*") || r == &format!("arn:aws:s3:::{}/*", crate::harness::BUCKET)),
+        !resources.iter().any(|r| r.ends_with(":::*") || r == &format!("arn:aws:s3:::{}/*", crate::infra::harness::BUCKET)),
         "{resources:?}"
     );
 }

@@ -3,7 +3,7 @@
 
 use aws_sdk_s3::types::{Tag, Tagging};
 
-use crate::harness::{BUCKET, Deploy, SECRET, inline_policy, strings};
+use crate::infra::harness::{BUCKET, Deploy, SECRET, inline_policy, strings};
 use crate::support::Moto;
 
 /// An administrator policy attached by hand (moto does not load AWS's managed policies, so it is a

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use mongodb::bson::{Bson, Document, doc};
 
-use crate::fixtures::{Usage, canonical, count_docs, history, readings, usage_rows, utc};
+use crate::support::fixtures::{Usage, canonical, count_docs, history, readings, usage_rows, utc};
 use crate::support::TestDb;
 
 const DAY: &str = "2026-01-15";

@@ -6,7 +6,7 @@ use std::time::Duration;
 use mongodb::bson::doc;
 
 use super::common::{Behind, bounded_backoff, failed_clearly, retry_waits, run_once_the_lease_expires, timed};
-use crate::fixtures::{Reading, Seed, canonical, count_docs, date, history, readings, rollup_rows, utc};
+use crate::support::fixtures::{Reading, Seed, canonical, count_docs, date, history, readings, rollup_rows, utc};
 use crate::support::TestDb;
 
 const DAY: &str = "2026-01-15";
@@ -152,7 +152,7 @@ async fn mongodb_gone_longer_than_the_lease_ttl_stops_the_run_saying_the_lease_c
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connection_dropped_mid_stream_makes_file_generation_write_the_whole_file_again_from_a_new_upload() {
-    let (b, clean, s3) = (Behind::new().await, TestDb::new().await, crate::fixtures::S3::start().await);
+    let (b, clean, s3) = (Behind::new().await, TestDb::new().await, crate::support::fixtures::S3::start().await);
     // More meters than one cursor batch (1000 rows), so the day's usage arrives in two batches.
     let t = utc("2026-01-15T10:00:00Z");
     let meters: Vec<_> = (0..1200).map(|i| doc! { "_id": format!("MTR-{i:05}"), "active": true }).collect();

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 
 use super::common::{failed_clearly, retry_waits, timed};
-use crate::fixtures::{S3, Seed, date, history};
+use crate::support::fixtures::{S3, Seed, date, history};
 use crate::support::{Proxy, TestDb};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

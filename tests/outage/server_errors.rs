@@ -3,7 +3,7 @@
 
 use mongodb::bson::doc;
 
-use crate::fixtures::{Seed, date};
+use crate::support::fixtures::{Seed, date};
 use crate::support::TestDb;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

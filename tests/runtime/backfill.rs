@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use chrono::TimeDelta;
 
-use super::fixtures::{QUARTER, Reading, Seed, canonical, date, history, midnight, readings, run_ok};
+use crate::support::fixtures::{QUARTER, Reading, Seed, canonical, date, history, midnight, readings, run_ok};
 use crate::support::TestDb;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

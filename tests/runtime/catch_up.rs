@@ -1,6 +1,6 @@
 //! A scheduled run after a missed tick catches the missed window up.
 
-use super::fixtures::{Reading, Seed, canonical, date, history, readings, utc};
+use crate::support::fixtures::{Reading, Seed, canonical, date, history, readings, utc};
 use crate::support::TestDb;
 
 /// As EventBridge and ECS start it: no arguments, the process and scheduled time in the environment.
@@ -43,7 +43,7 @@ async fn a_scheduled_run_after_a_missed_tick_catches_the_missed_window_up() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_window_is_retried_by_the_next_scheduled_run() {
-    let (db, s3) = (TestDb::new().await, super::fixtures::S3::start().await);
+    let (db, s3) = (TestDb::new().await, crate::support::fixtures::S3::start().await);
     Seed::standard(date("2026-01-15")).insert(&db).await;
     // The bucket the output goes to does not exist yet: the 15th fails.
     let missing = format!("{}-later", s3.bucket);

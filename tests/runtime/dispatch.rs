@@ -1,7 +1,7 @@
 //! How the binary is started: `processToRun` (as ECS does) with names and legacy keys, and the
 //! cheap exit-code checks of bad input and dry runs.
 
-use super::fixtures::{Seed, count_docs, date, error_lines, history, readings};
+use crate::support::fixtures::{Seed, count_docs, date, error_lines, history, readings};
 use crate::support::TestDb;
 
 const NAMES: [&str; 5] =

@@ -4,7 +4,7 @@
 use chrono::{NaiveDate, TimeDelta};
 use mongodb::bson::{Document, doc};
 
-use super::fixtures::{Kwh, QUARTER, Seed, count, date, history, num, run_ok, utc};
+use crate::support::fixtures::{Kwh, QUARTER, Seed, count, date, history, num, run_ok, utc};
 use crate::support::TestDb;
 
 const TZ: &str = "America/New_York";

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::fixtures::{Entry, Seed, date, error_lines, history};
+use crate::support::fixtures::{Entry, Seed, date, error_lines, history};
 use crate::support::{Cli, Output, TestDb};
 
 /// The day that cannot be written: its target path is taken by a directory (something a person or

@@ -4,7 +4,7 @@
 use chrono::TimeDelta;
 use mongodb::bson::{Document, doc};
 
-use super::fixtures::{S3, Seed, date, history, midnight, run_ok, sha256};
+use crate::support::fixtures::{S3, Seed, date, history, midnight, run_ok, sha256};
 use crate::support::TestDb;
 
 const DAY: &str = "2026-01-15";
@@ -69,8 +69,8 @@ async fn file_generation_writes_the_daily_csv_manifest_and_record_to_s3() {
     assert_eq!(rec.get_str("_id").ok(), Some(url.as_str()), "{rec}");
     assert_eq!(rec.get_str("date").ok(), Some(DAY), "{rec}");
     assert_eq!(rec.get_str("sha256").ok(), Some(sha256(&bytes).as_str()), "{rec}");
-    assert_eq!(super::fixtures::count(rec, "rows"), rows.len() as i64, "{rec}");
-    assert_eq!(super::fixtures::count(rec, "bytes"), bytes.len() as i64, "{rec}");
+    assert_eq!(crate::support::fixtures::count(rec, "rows"), rows.len() as i64, "{rec}");
+    assert_eq!(crate::support::fixtures::count(rec, "bytes"), bytes.len() as i64, "{rec}");
 
     let head = s3.client.head_object().bucket(&s3.bucket).key(&csv_key).send().await.expect("head CSV");
     assert_eq!(head.server_side_encryption().map(|s| s.as_str()), Some("AES256"), "SSE-S3 requested");

@@ -3,7 +3,7 @@
 use chrono::{TimeDelta, Utc};
 use mongodb::bson::{Document, doc};
 
-use super::fixtures::{history, utc};
+use crate::support::fixtures::{history, utc};
 use crate::support::TestDb;
 
 /// A `running` ledger entry of `run_id` for the hour starting at `start`, as the runtime writes it.

@@ -2,7 +2,7 @@
 
 use mongodb::bson::{Document, doc};
 
-use super::fixtures::{S3, Seed, canonical, date, history, run_ok, sha256};
+use crate::support::fixtures::{S3, Seed, canonical, date, history, run_ok, sha256};
 use crate::support::{Cli, TestDb};
 
 const CSV: &str = "prefix/daily-usage/2026-01-15.csv";
@@ -30,7 +30,7 @@ async fn snapshot(db: &TestDb) -> Vec<(&'static str, Vec<String>)> {
         ("daily_usage", doc! { "meterId": 1, "date": 1 }),
     ] {
         let docs = match coll.ends_with("_usage") {
-            true => super::fixtures::rollup_rows(db, coll, sort).await,
+            true => crate::support::fixtures::rollup_rows(db, coll, sort).await,
             false => db.dump(coll, sort).await,
         };
         out.push((coll, canonical(&docs)));

@@ -4,7 +4,7 @@
 use chrono::TimeDelta;
 use mongodb::bson::{Bson, doc};
 
-use super::fixtures::{
+use crate::support::fixtures::{
     Kwh, Reading, Seed, Usage, canonical, count_docs, date, history, midnight, readings, run_ok, usage_rows, utc,
 };
 use crate::support::TestDb;

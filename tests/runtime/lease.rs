@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use chrono::{TimeDelta, Utc};
 use mongodb::bson::{Document, doc};
 
-use super::fixtures::{Seed, count_docs, date, error_lines, history, readings};
+use crate::support::fixtures::{Seed, count_docs, date, error_lines, history, readings};
 use crate::support::TestDb;
 
 const AT: &str = "2026-01-15T17:00:00Z";

@@ -5,7 +5,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use mongodb::bson::{Bson, Document, doc};
 
-use super::fixtures::{history, utc};
+use crate::support::fixtures::{history, utc};
 use crate::support::TestDb;
 
 const P: &str = "QuarterHourlyDataChange";

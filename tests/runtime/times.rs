@@ -4,7 +4,7 @@
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use mongodb::bson::doc;
 
-use super::fixtures::{Kwh, Seed, count, error_lines, history, run_ok, utc};
+use crate::support::fixtures::{Kwh, Seed, count, error_lines, history, run_ok, utc};
 use crate::support::TestDb;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

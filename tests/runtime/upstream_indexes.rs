@@ -10,7 +10,7 @@ use mongodb::IndexModel;
 use mongodb::bson::{Bson, Document, doc};
 use mongodb::options::IndexOptions;
 
-use super::fixtures::{Seed, canonical, count_docs, date, error_lines, readings, run_ok};
+use crate::support::fixtures::{Seed, canonical, count_docs, date, error_lines, readings, run_ok};
 use crate::support::{Cli, Output, TestDb};
 
 const DAY: &str = "2026-01-15";
@@ -93,7 +93,7 @@ async fn outcome(db: &TestDb, dir: &std::path::Path) -> Vec<String> {
         ("hourly_usage", doc! { "periodStart": 1, "meterId": 1 }),
         ("daily_usage", doc! { "date": 1, "meterId": 1 }),
     ] {
-        let rows = super::fixtures::rollup_rows(db, coll, sort).await;
+        let rows = crate::support::fixtures::rollup_rows(db, coll, sort).await;
         assert!(!rows.is_empty(), "{coll} is empty");
         out.extend(canonical(&rows).into_iter().map(|r| format!("{coll} {r}")));
     }

@@ -87,11 +87,6 @@ impl Cli {
         self
     }
 
-    pub fn env_remove(mut self, k: &str) -> Self {
-        self.env.remove(k);
-        self
-    }
-
     pub fn command(&self) -> Command {
         let mut c = Command::new(binary());
         c.args(&self.args).env_clear().envs(&self.env).stdin(Stdio::null());

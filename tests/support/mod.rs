@@ -1,25 +1,20 @@
 //! Harness for end-to-end tests: run the real `intervalprocessing` binary against real local
 //! servers. `scripts/test` starts a MongoDB-wire server and exports its URI; each test gets a
 //! database of its own on it, and a moto server of its own (see [`moto`]).
-#![allow(dead_code)]
 
 pub mod aws_faults;
 pub mod cli;
+pub mod fixtures;
 pub mod faults;
 pub mod mongo;
 pub mod moto;
 pub mod proxy;
 pub mod spawned;
 
-#[allow(unused_imports)]
 pub use cli::{Cli, Output};
-#[allow(unused_imports)]
 pub use mongo::TestDb;
-#[allow(unused_imports)]
 pub use moto::Moto;
-#[allow(unused_imports)]
 pub use proxy::Proxy;
-#[allow(unused_imports)]
 pub use spawned::{Signal, Spawned, poll};
 
 /// A name unique to this test process and call, usable as a database or bucket name.

@@ -8,7 +8,6 @@ use super::cli::Cli;
 pub struct TestDb {
     pub uri: String,
     pub name: String,
-    pub client: Client,
     pub db: Database,
 }
 
@@ -19,7 +18,7 @@ impl TestDb {
         let name = super::unique_name("t").replace('-', "_");
         let client = Client::with_uri_str(&uri).await.unwrap_or_else(|e| panic!("bad IP_TEST_MONGODB_URI {uri}: {e}"));
         let db = client.database(&name);
-        TestDb { uri, name, client, db }
+        TestDb { uri, name, db }
     }
 
     /// The binary, pointed at this database.

@@ -181,15 +181,6 @@ impl Proxy {
         self.shared.tripped.load(Ordering::SeqCst)
     }
 
-    /// Polls until the trigger has fired; panics after `limit`.
-    pub fn wait_tripped(&self, limit: Duration) {
-        let deadline = Instant::now() + limit;
-        while !self.tripped() {
-            assert!(Instant::now() < deadline, "the proxy trigger did not fire within {limit:?}");
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
     fn listen(&mut self, std_listener: std::net::TcpListener) {
         std_listener.set_nonblocking(true).unwrap_or_else(|e| panic!("non-blocking listener: {e}"));
         let shared = self.shared.clone();

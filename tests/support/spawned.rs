@@ -10,7 +10,6 @@ use super::cli::{Cli, Output, binary};
 
 pub struct Spawned {
     child: Child,
-    pub started: Instant,
     stdout: Option<JoinHandle<String>>,
     stderr: Option<JoinHandle<String>>,
 }
@@ -52,7 +51,7 @@ impl Cli {
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary().display()));
         let stdout = child.stdout.take().map(drain);
         let stderr = child.stderr.take().map(drain);
-        Spawned { child, started: Instant::now(), stdout, stderr }
+        Spawned { child, stdout, stderr }
     }
 }
 
