@@ -3,7 +3,7 @@
 
 mod account;
 mod apply;
-mod harness;
+pub mod harness;
 mod image;
 mod operate;
 mod parliament;

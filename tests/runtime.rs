@@ -2,7 +2,9 @@
 //! and history, and data prepared the way upstream teams prepare it.
 
 mod backfill;
+mod catalog;
 mod catch_up;
+mod dependencies;
 mod dispatch;
 mod dst;
 mod failed_windows;

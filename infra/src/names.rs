@@ -37,7 +37,7 @@ pub const ECS_SERVICE_LINKED_ROLE_PATH: &str = "/aws-service-role/ecs.amazonaws.
 
 /// The process whose schedule is called `name`, if any.
 pub fn process_of_schedule(name: &str) -> Option<Process> {
-    Process::ALL.into_iter().find(|p| schedule(*p) == name)
+    Process::all().find(|p| schedule(*p) == name)
 }
 
 /// AWS's common name rule: 1-64 of `[0-9A-Za-z-_.]`.

@@ -181,7 +181,7 @@ pub fn validate(d: &Deployment) -> Result<Settings, Vec<Problem>> {
         }
     }
     for name in d.process.keys() {
-        if !Process::ALL.iter().any(|p| p.name() == name) {
+        if !Process::all().any(|p| p.name() == name) {
             bad(
                 &format!("process.{name}"),
                 format!("unknown process; valid processes are: {}", Process::valid_names()),
@@ -189,7 +189,7 @@ pub fn validate(d: &Deployment) -> Result<Settings, Vec<Problem>> {
         }
     }
     let mut processes = Vec::new();
-    for process in Process::ALL {
+    for process in Process::all() {
         let fallback = ProcessConfig {
             cron: None,
             cpu: 1024,

@@ -1,5 +1,5 @@
-//! Jobs: the Job trait, the run context, the process catalog, windows, object stores, and the
-//! five reference jobs. The runner owns everything around a job (lease, ledger, deadline,
+//! Jobs: the Job trait, the run context, the process catalog (the reference jobs and their
+//! specs), windows and object stores. The runner owns everything around a job (lease, ledger, deadline,
 //! signals, exit codes); this crate owns what a job does with one window.
 
 pub mod catalog;
@@ -10,7 +10,6 @@ pub mod error;
 pub mod error_text;
 pub mod indexes;
 pub mod job;
-pub mod jobs;
 pub mod process;
 pub mod retention;
 pub mod retry;
@@ -22,7 +21,7 @@ pub use catalog::run_job;
 pub use context::{JobContext, JobSettings};
 pub use error::JobError;
 pub use job::{Job, JobReport};
-pub use process::{Process, UnknownProcess};
+pub use process::{Process, ProcessSpec, UnknownProcess};
 pub use retry::RetryPolicy;
 pub use store::{ObjectStore, OutputUrl};
 pub use window::{Cadence, Window, Windowing};

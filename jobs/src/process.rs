@@ -1,13 +1,20 @@
-//! The process catalog: the five processes, their names, legacy keys, cadence and defaults.
+//! What a process is: a [`ProcessSpec`] declared next to its job (in `catalog/<job>.rs`), and a
+//! [`Process`], a cheap handle to one spec of the catalog ([`crate::catalog::ALL`]).
 //!
-//! This is the one place that knows which processes exist. Everything that dispatches on a
-//! process name (the runner, `infra`) goes through [`Process::from_str`].
+//! Nothing outside the catalog names a particular process: the runner, `infra` and the tests
+//! iterate the catalog and read the spec.
 
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::str::FromStr;
 use std::time::Duration;
 
-use crate::window::Cadence;
+use futures::future::BoxFuture;
+
+use crate::context::JobContext;
+use crate::error::JobError;
+use crate::job::{Job, JobReport};
+use crate::window::{Cadence, Window};
 
 /// How long the runner may still need after `SHUTDOWN_GRACE` has run out: to record the stopped
 /// window (and the windows it will not start) in the ledger, then release the lease. A deployment
@@ -15,77 +22,89 @@ use crate::window::Cadence;
 /// task can be SIGKILLed mid-bookkeeping (the ledger then says running, the lease expires on its own).
 pub const SHUTDOWN_BOOKKEEPING: Duration = Duration::from_secs(15);
 
-/// One of the batch processes this binary can run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Process {
-    FileGeneration,
-    NightlyDataChange,
-    HourlyDataChange,
-    HalfHourlyDataChange,
-    QuarterHourlyDataChange,
+/// Everything the runtime and `infra` know about one process.
+pub struct ProcessSpec {
+    /// The canonical name: the `processToRun` value, `run --process`, and the suffix of the task
+    /// definition, schedule and log group.
+    pub name: &'static str,
+    /// The key the original (C#) deployment put in `processToRun`, still accepted; new processes
+    /// have none.
+    pub legacy_key: Option<&'static str>,
+    /// How often it runs, which is also the length of the window it processes.
+    pub cadence: Cadence,
+    /// The EventBridge Scheduler expression used when the deployment file sets none.
+    pub default_cron: &'static str,
+    /// The run deadline: shorter than the cadence, so a stuck run never overlaps the next tick.
+    pub default_timeout: Duration,
+    /// Whether it writes files (and so needs `OUTPUT_URL` and S3 permissions).
+    pub writes_files: bool,
+    /// The MongoDB collections it reads. A process that reads `readings` refuses windows whose
+    /// readings retention removed ([`crate::retention::guard`]).
+    pub reads: &'static [&'static str],
+    /// The MongoDB collections it writes.
+    pub writes: &'static [&'static str],
+    /// The processes whose windows covering this window must have succeeded before it runs
+    /// (see the runner's dependency wait). A reference, so a misspelt or cyclic dependency does
+    /// not compile.
+    pub depends_on: &'static [&'static ProcessSpec],
+    /// The job that does one window's work.
+    pub job: &'static dyn AnyJob,
 }
 
+/// A [`Job`] behind a pointer: what the catalog stores. Every `Job + Sync` is one.
+pub trait AnyJob: Sync {
+    fn run_boxed<'a>(&'a self, ctx: &'a JobContext, window: &'a Window) -> BoxFuture<'a, Result<JobReport, JobError>>;
+}
+
+impl<J: Job + Sync> AnyJob for J {
+    fn run_boxed<'a>(&'a self, ctx: &'a JobContext, window: &'a Window) -> BoxFuture<'a, Result<JobReport, JobError>> {
+        Box::pin(self.run(ctx, window))
+    }
+}
+
+/// One process of the catalog. Compares, hashes and orders by its place in the catalog.
+#[derive(Clone, Copy)]
+pub struct Process(&'static ProcessSpec);
+
 impl Process {
-    /// Every process, in the order the reference guide lists them.
-    pub const ALL: [Process; 5] = [
-        Process::FileGeneration,
-        Process::NightlyDataChange,
-        Process::HourlyDataChange,
-        Process::HalfHourlyDataChange,
-        Process::QuarterHourlyDataChange,
-    ];
+    /// Every process, in catalog order.
+    pub fn all() -> impl Iterator<Item = Process> {
+        crate::catalog::ALL.iter().map(|spec| Process(spec))
+    }
+
+    /// Everything known about the process.
+    pub fn spec(self) -> &'static ProcessSpec {
+        self.0
+    }
 
     /// The canonical name (`processToRun` value, task definition suffix).
     pub fn name(self) -> &'static str {
-        match self {
-            Process::FileGeneration => "FileGeneration",
-            Process::NightlyDataChange => "NightlyDataChange",
-            Process::HourlyDataChange => "HourlyDataChange",
-            Process::HalfHourlyDataChange => "HalfHourlyDataChange",
-            Process::QuarterHourlyDataChange => "QuarterHourlyDataChange",
-        }
+        self.0.name
     }
 
-    /// The key the original (C#) deployment put in `processToRun`; still accepted.
-    pub fn legacy_key(self) -> &'static str {
-        match self {
-            Process::FileGeneration => "FileGenerationProcesses",
-            Process::NightlyDataChange => "NightlyDataChangeProcesses",
-            Process::HourlyDataChange => "HourlyDataChangeProcesses",
-            Process::HalfHourlyDataChange => "HalfHourlyDataChangeProcesses",
-            Process::QuarterHourlyDataChange => "QuarterHourlyDataChangeProcesses",
-        }
+    /// The key the original deployment used, if the process had one.
+    pub fn legacy_key(self) -> Option<&'static str> {
+        self.0.legacy_key
     }
 
     /// How often the process runs, which is also the length of the window it processes.
     pub fn cadence(self) -> Cadence {
-        match self {
-            Process::FileGeneration | Process::NightlyDataChange => Cadence::Daily,
-            Process::HourlyDataChange => Cadence::Minutes(60),
-            Process::HalfHourlyDataChange => Cadence::Minutes(30),
-            Process::QuarterHourlyDataChange => Cadence::Minutes(15),
-        }
+        self.0.cadence
     }
 
-    /// The EventBridge Scheduler expression from the reference guide.
+    /// The EventBridge Scheduler expression used when the deployment file sets none.
     pub fn default_cron(self) -> &'static str {
-        match self {
-            Process::FileGeneration => "cron(30 2 * * ? *)",
-            Process::NightlyDataChange => "cron(0 2 * * ? *)",
-            Process::HourlyDataChange => "cron(0 * * * ? *)",
-            Process::HalfHourlyDataChange => "cron(0/30 * * * ? *)",
-            Process::QuarterHourlyDataChange => "cron(0/15 * * * ? *)",
-        }
+        self.0.default_cron
     }
 
-    /// The run deadline: shorter than the cadence, so a stuck run never overlaps the next tick.
+    /// The run deadline used when nothing else sets one.
     pub fn default_timeout(self) -> Duration {
-        match self {
-            Process::FileGeneration | Process::NightlyDataChange => Duration::from_secs(2 * 3600),
-            Process::HourlyDataChange => Duration::from_secs(50 * 60),
-            Process::HalfHourlyDataChange => Duration::from_secs(25 * 60),
-            Process::QuarterHourlyDataChange => Duration::from_secs(12 * 60),
-        }
+        self.0.default_timeout
+    }
+
+    /// The processes this one waits for.
+    pub fn depends_on(self) -> impl Iterator<Item = Process> {
+        self.0.depends_on.iter().map(|spec| Process(spec))
     }
 
     /// The lowercase name used for container names (`intervalprocessing-<process>`).
@@ -95,7 +114,44 @@ impl Process {
 
     /// The comma-separated list of valid names, for error messages.
     pub fn valid_names() -> String {
-        Process::ALL.map(Process::name).join(", ")
+        Process::all().map(Process::name).collect::<Vec<_>>().join(", ")
+    }
+
+    /// The place in the catalog (the catalog's order is the order of `list` and `infra`).
+    fn position(self) -> usize {
+        crate::catalog::ALL.iter().position(|spec| spec.name == self.0.name).unwrap_or(usize::MAX)
+    }
+}
+
+impl PartialEq for Process {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.name == other.0.name
+    }
+}
+
+impl Eq for Process {}
+
+impl Hash for Process {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.name.hash(state);
+    }
+}
+
+impl PartialOrd for Process {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Process {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.position().cmp(&other.position()).then_with(|| self.0.name.cmp(other.0.name))
+    }
+}
+
+impl fmt::Debug for Process {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
     }
 }
 
@@ -118,39 +174,13 @@ impl FromStr for Process {
     /// Accepts the canonical name or the legacy key, ignoring ASCII case and surrounding blanks.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let wanted = s.trim();
-        Process::ALL
-            .into_iter()
-            .find(|p| p.name().eq_ignore_ascii_case(wanted) || p.legacy_key().eq_ignore_ascii_case(wanted))
+        Process::all()
+            .find(|p| {
+                p.name().eq_ignore_ascii_case(wanted) || p.legacy_key().is_some_and(|k| k.eq_ignore_ascii_case(wanted))
+            })
             .ok_or_else(|| UnknownProcess { given: s.to_owned() })
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::Process;
-
-    #[test]
-    fn canonical_names_and_legacy_keys_both_resolve() {
-        for p in Process::ALL {
-            assert_eq!(p.name().parse::<Process>(), Ok(p));
-            assert_eq!(p.legacy_key().parse::<Process>(), Ok(p));
-        }
-        assert_eq!("filegeneration".parse::<Process>(), Ok(Process::FileGeneration));
-    }
-
-    #[test]
-    fn unknown_name_lists_every_valid_name() {
-        let err = "Bogus".parse::<Process>().unwrap_err().to_string();
-        for p in Process::ALL {
-            assert!(err.contains(p.name()), "{err}");
-        }
-        assert!(err.contains("\"Bogus\""));
-    }
-
-    #[test]
-    fn every_timeout_is_shorter_than_its_cadence() {
-        for p in Process::ALL {
-            assert!(p.default_timeout() < p.cadence().nominal_length(), "{p}");
-        }
-    }
-}
+mod tests;

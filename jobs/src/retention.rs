@@ -74,8 +74,7 @@ pub async fn guard(ctx: &JobContext, window: &Window) -> Result<(), JobError> {
 /// the caller can warn that catch-up would find some of its windows' readings already removed.
 pub fn shorter_than_catch_up(retention_days: u32, catch_up_limit: u32) -> Option<u32> {
     let day = 24 * 3600;
-    let needed = crate::Process::ALL
-        .iter()
+    let needed = crate::Process::all()
         .map(|p| (u64::from(catch_up_limit) + 1).saturating_mul(p.cadence().nominal_length().as_secs()).div_ceil(day))
         .max()
         .unwrap_or(0);

@@ -26,6 +26,9 @@ pub const MAX_SHUTDOWN_GRACE: Duration = Duration::from_secs(10 * 60);
 /// `LEASE_TTL`: ten minutes (a holder killed with SIGKILL blocks the next run that long).
 pub const MAX_LEASE_TTL: Duration = Duration::from_secs(10 * 60);
 
+/// `DEPENDENCY_WAIT`: an hour (a dependant waits at most half its own deadline anyway).
+pub const MAX_DEPENDENCY_WAIT: Duration = Duration::from_secs(3600);
+
 /// What EventBridge Scheduler sends when it did not substitute its context attribute.
 pub const SCHEDULED_TIME_PLACEHOLDER: &str = "<aws.scheduler.scheduled-time>";
 
@@ -50,6 +53,9 @@ pub struct Config {
     pub max_window_attempts: u32,
     /// `RETENTION_DAYS`: raw readings kept by NightlyDataChange.
     pub retention_days: u32,
+    /// `DEPENDENCY_WAIT`: how long a run waits in all for the upstream windows its windows depend
+    /// on before it records them `skipped`; 0 does not wait.
+    pub dependency_wait: Duration,
 }
 
 /// Reads a variable; unset and empty are the same.
@@ -146,6 +152,7 @@ impl Config {
                 retention::CATCH_UP_LIMIT_RANGE,
             )?,
             max_window_attempts: number("MAX_WINDOW_ATTEMPTS", 3, 1..=100)?,
+            dependency_wait: duration("DEPENDENCY_WAIT", Duration::from_secs(120), Duration::ZERO..=MAX_DEPENDENCY_WAIT)?,
             retention_days: number(
                 "RETENTION_DAYS",
                 retention::DEFAULT_RETENTION_DAYS,

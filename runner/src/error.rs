@@ -159,7 +159,7 @@ mod tests {
     use super::*;
 
     fn failed(windows: &[(&str, &str)]) -> FailedWindows {
-        let mut f = FailedWindows::new(Process::FileGeneration);
+        let mut f = FailedWindows::new("FileGeneration".parse::<Process>().unwrap_or_else(|e| panic!("{e}")));
         f.windows = windows.iter().map(|(w, e)| ((*w).to_owned(), (*e).to_owned())).collect();
         f
     }

@@ -40,10 +40,18 @@ pub fn print_outcome(p: Process, w: &Window, tz: Tz, o: &Outcome<'_>, elapsed: D
             line.push_str(&format!(" -> {o}"));
         }
     }
+    if !o.upstream_given_up.is_empty() {
+        line.push_str(&format!(" without given-up upstream windows {}", o.upstream_given_up.join(", ")));
+    }
     if let Some(e) = o.error {
         line.push_str(&format!(": {e}"));
     }
     say!("{line}");
+}
+
+/// A window that waited for upstream windows in vain.
+pub fn print_skipped(p: Process, w: &Window, tz: Tz, why: &str) {
+    say!("{p} {} skipped: {why}", label(p, w, tz));
 }
 
 /// A bar over windows, shown only for several windows on a terminal.

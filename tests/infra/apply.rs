@@ -3,18 +3,16 @@
 
 use aws_sdk_ecs::types::{ClusterField, TaskDefinitionField};
 
-use crate::infra::harness::{BUCKET, Deploy, SECRET, policy_json, strings};
-use crate::support::Moto;
-
-const PROCESSES: [&str; 5] =
-    ["FileGeneration", "NightlyDataChange", "HourlyDataChange", "HalfHourlyDataChange", "QuarterHourlyDataChange"];
+use crate::infra::harness::{BUCKET, Deploy, SECRET, policy_json, resource_count, strings};
+use crate::support::{Moto, process_names};
 
 #[tokio::test]
 async fn apply_from_nothing_creates_every_resource_as_configured() {
     let moto = Moto::start();
     let d = Deploy::new(&moto, "");
     let out = d.infra(&moto, &["apply", "--auto-approve"]).success();
-    assert!(out.stdout.contains("Apply complete: 22 created, 0 updated."), "{}", out.stdout);
+    let created = format!("Apply complete: {} created, 0 updated.", resource_count());
+    assert!(out.stdout.contains(&created), "{}", out.stdout);
     let conf = moto.sdk_config().await;
     let tagged = |tags: Vec<(String, String)>, what: &str| {
         assert!(tags.contains(&("ManagedBy".into(), "intervalprocessing".into())), "{what}: {tags:?}");
@@ -68,13 +66,13 @@ async fn apply_from_nothing_creates_every_resource_as_configured() {
         .send()
         .await
         .unwrap_or_else(|e| panic!("{e:?}"));
-    assert_eq!(groups.log_groups().len(), 5);
+    assert_eq!(groups.log_groups().len(), process_names().len());
     for g in groups.log_groups() {
         assert_eq!(g.retention_in_days(), Some(14), "{:?}", g.log_group_name());
     }
 
     // Task definitions: Fargate, awsvpc, the runtime's environment, the URI as a secret, awslogs.
-    for p in PROCESSES {
+    for p in process_names() {
         let family = format!("IntervalProcessing-{p}");
         let td = ecs
             .describe_task_definition()
@@ -177,13 +175,14 @@ async fn apply_from_nothing_creates_every_resource_as_configured() {
         .await
         .unwrap_or_else(|e| panic!("{e:?}"));
     tagged(tags.tags().iter().map(|t| (t.key().to_owned(), t.value().to_owned())).collect(), "schedule group");
-    for (p, cron) in PROCESSES.iter().zip([
-        "cron(30 2 * * ? *)",
-        "cron(0 2 * * ? *)",
-        "cron(0 * * * ? *)",
-        "cron(0/30 * * * ? *)",
-        "cron(0/15 * * * ? *)",
-    ]) {
+    // The reference guide's crons.
+    for (p, cron) in [
+        ("FileGeneration", "cron(30 2 * * ? *)"),
+        ("NightlyDataChange", "cron(0 2 * * ? *)"),
+        ("HourlyDataChange", "cron(0 * * * ? *)"),
+        ("HalfHourlyDataChange", "cron(0/30 * * * ? *)"),
+        ("QuarterHourlyDataChange", "cron(0/15 * * * ? *)"),
+    ] {
         let name = format!("Run-IntervalProcessing-{p}");
         let s = sch
             .get_schedule()
@@ -201,14 +200,14 @@ async fn apply_from_nothing_creates_every_resource_as_configured() {
         assert_eq!(t.role_arn(), "arn:aws:iam::123456789012:role/IntervalProcessing-Scheduler");
         let retry = t.retry_policy().unwrap_or_else(|| panic!("no retry policy"));
         let age = retry.maximum_event_age_in_seconds().unwrap_or(0);
-        let cadence = match *p {
+        let cadence = match p {
             "QuarterHourlyDataChange" => 900,
             "HalfHourlyDataChange" => 1800,
             "HourlyDataChange" => 3600,
             _ => 86_400,
         };
         assert!((60..=cadence).contains(&age), "{name}: event age {age} beyond one cadence");
-        if *p == "NightlyDataChange" {
+        if p == "NightlyDataChange" {
             assert_eq!((retry.maximum_retry_attempts(), Some(age)), (Some(2), Some(1800)));
         }
         let ecs_params = t.ecs_parameters().unwrap_or_else(|| panic!("no ECS parameters"));
@@ -260,7 +259,7 @@ async fn second_plan_is_empty_and_one_cron_edit_plans_and_applies_exactly_that_c
         [
             "~ update    schedule         intervalprocessing/Run-IntervalProcessing-NightlyDataChange",
             "      expression: \"cron(0 2 * * ? *)\" -> \"cron(0 3 * * ? *)\"",
-            "Plan: 0 to create, 1 to update, 0 to delete, 21 unchanged.",
+            format!("Plan: 0 to create, 1 to update, 0 to delete, {} unchanged.", resource_count() - 1).as_str(),
         ],
         "{}",
         out.stdout

@@ -15,6 +15,12 @@ pub struct Deploy {
     pub subnet: String,
 }
 
+/// The resources a deployment manages: seven shared (roles, cluster, bucket, schedule group, ...)
+/// and three per process of the catalog (task definition, schedule, log group).
+pub fn resource_count() -> usize {
+    7 + 3 * crate::support::process_names().len()
+}
+
 pub const BUCKET: &str = "ip-infra-test";
 pub const SECRET: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:mongo-uri-AbCdEf";
 

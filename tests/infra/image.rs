@@ -1,7 +1,7 @@
 //! The image is pinned by digest: the task definitions run exactly the image that was planned.
 
 use crate::infra::harness::{Deploy, inline_policy, strings};
-use crate::support::Moto;
+use crate::support::{Moto, process_names};
 
 const REPO: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com/intervalprocessing";
 
@@ -35,9 +35,7 @@ async fn push(ecr: &aws_sdk_ecr::Client, tag: &str, layer: char) -> String {
 
 async fn images(ecs: &aws_sdk_ecs::Client) -> Vec<String> {
     let mut out = Vec::new();
-    for p in
-        ["FileGeneration", "NightlyDataChange", "HourlyDataChange", "HalfHourlyDataChange", "QuarterHourlyDataChange"]
-    {
+    for p in process_names() {
         let td = ecs
             .describe_task_definition()
             .task_definition(format!("IntervalProcessing-{p}"))
@@ -65,10 +63,10 @@ async fn task_definitions_carry_the_digest_of_the_pushed_tag_and_follow_it_when_
     let first = push(&ecr, "1.0.0", 'a').await;
     assert!(first.starts_with("sha256:"), "{first}");
     let plan = d.infra(&moto, &["plan", "--detailed-exitcode"]).expect_code(2);
-    assert_eq!(plan.stdout.matches("~ update    task_definition").count(), 5, "{}", plan.stdout);
+    assert_eq!(plan.stdout.matches("~ update    task_definition").count(), process_names().len(), "{}", plan.stdout);
     assert!(plan.stdout.contains(&format!("\"{REPO}:1.0.0\" -> \"{REPO}@{first}\"")), "{}", plan.stdout);
     d.infra(&moto, &["apply", "--auto-approve"]).success();
-    assert_eq!(images(&ecs).await, vec![format!("{REPO}@{first}"); 5]);
+    assert_eq!(images(&ecs).await, vec![format!("{REPO}@{first}"); process_names().len()]);
     d.infra(&moto, &["plan", "--detailed-exitcode"]).expect_code(0);
 
     // The tag moves: the plan shows it, apply follows it.
@@ -77,12 +75,12 @@ async fn task_definitions_carry_the_digest_of_the_pushed_tag_and_follow_it_when_
     let plan = d.infra(&moto, &["plan", "--detailed-exitcode"]).expect_code(2);
     assert!(plan.stdout.contains(&format!("\"{REPO}@{first}\" -> \"{REPO}@{moved}\"")), "{}", plan.stdout);
     d.infra(&moto, &["apply", "--auto-approve"]).success();
-    assert_eq!(images(&ecs).await, vec![format!("{REPO}@{moved}"); 5]);
+    assert_eq!(images(&ecs).await, vec![format!("{REPO}@{moved}"); process_names().len()]);
 
     // --image for one invocation (a CI pipeline that just pushed 2.0.0).
     let second = push(&ecr, "2.0.0", 'c').await;
     d.infra(&moto, &["apply", "--auto-approve", "--image", &format!("{REPO}:2.0.0")]).success();
-    assert_eq!(images(&ecs).await, vec![format!("{REPO}@{second}"); 5]);
+    assert_eq!(images(&ecs).await, vec![format!("{REPO}@{second}"); process_names().len()]);
     let out = d.infra(&moto, &["plan", "--image", "Not A Ref"]).expect_code(2);
     assert!(out.stderr.contains("--image"), "{}", out.stderr);
 }
@@ -95,7 +93,7 @@ async fn a_non_ecr_image_is_used_as_given_with_a_warning_and_no_ecr_permission()
     let out = d.infra(&moto, &["apply", "--auto-approve", "--image", image]).success();
     assert!(out.stderr.contains("not in ECR and not given by digest"), "{}", out.stderr);
     let conf = moto.sdk_config().await;
-    assert_eq!(images(&aws_sdk_ecs::Client::new(&conf)).await, vec![image.to_owned(); 5]);
+    assert_eq!(images(&aws_sdk_ecs::Client::new(&conf)).await, vec![image.to_owned(); process_names().len()]);
     let iam = aws_sdk_iam::Client::new(&conf);
     let doc = inline_policy(&iam, "IntervalProcessing-TaskExecution", "task-execution").await;
     let actions: Vec<String> =
@@ -106,5 +104,5 @@ async fn a_non_ecr_image_is_used_as_given_with_a_warning_and_no_ecr_permission()
     let pinned = format!("ghcr.io/example/intervalprocessing@sha256:{}", "d".repeat(64));
     let out = d.infra(&moto, &["apply", "--auto-approve", "--image", &pinned]).success();
     assert!(!out.stderr.contains("warning"), "{}", out.stderr);
-    assert_eq!(images(&aws_sdk_ecs::Client::new(&conf)).await, vec![pinned; 5]);
+    assert_eq!(images(&aws_sdk_ecs::Client::new(&conf)).await, vec![pinned; process_names().len()]);
 }

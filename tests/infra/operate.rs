@@ -2,8 +2,8 @@
 
 use aws_sdk_scheduler::operation::get_schedule::GetScheduleOutput;
 
-use crate::infra::harness::Deploy;
-use crate::support::Moto;
+use crate::infra::harness::{Deploy, resource_count};
+use crate::support::{Moto, process_names};
 
 const GROUP: &str = "intervalprocessing";
 
@@ -35,10 +35,9 @@ async fn enable_and_disable_change_only_the_schedule_state() {
     let d = Deploy::new(&moto, "");
     d.infra(&moto, &["apply", "--auto-approve"]).success();
     let sch = aws_sdk_scheduler::Client::new(&moto.sdk_config().await);
-    let processes =
-        ["FileGeneration", "NightlyDataChange", "HourlyDataChange", "HalfHourlyDataChange", "QuarterHourlyDataChange"];
+    let processes = process_names();
     let mut before = Vec::new();
-    for p in processes {
+    for p in processes.iter().copied() {
         before.push(without_state(&schedule(&sch, p).await));
     }
 
@@ -53,7 +52,8 @@ async fn enable_and_disable_change_only_the_schedule_state() {
     assert!(out.stdout.contains("Run-IntervalProcessing-HourlyDataChange ENABLED"), "{}", out.stdout);
     assert!(out.stdout.contains("cron(0 * * * ? *) in Europe/Berlin"), "{}", out.stdout);
     let next_lines: Vec<&str> = out.stdout.lines().filter(|l| l.trim_start().starts_with("next:")).collect();
-    assert_eq!(next_lines.iter().filter(|l| l.contains("none (disabled)")).count(), 4, "{}", out.stdout);
+    let disabled = next_lines.iter().filter(|l| l.contains("none (disabled)")).count();
+    assert_eq!(disabled, processes.len() - 1, "{}", out.stdout);
     let plan = d.infra(&moto, &["plan"]).success();
     assert!(
         plan.stdout.contains("state: \"ENABLED\" -> \"DISABLED\""),
@@ -186,11 +186,13 @@ async fn destroy_removes_what_it_created_and_keeps_an_unmanaged_schedule_and_rol
     let out = d.infra(&moto, &["destroy"]).expect_code(2);
     assert!(out.stderr.contains("--auto-approve"), "{}", out.stderr);
     let out = d.infra(&moto, &["destroy", "--auto-approve"]).success();
-    assert!(out.stdout.contains("Destroy complete: 22 deleted."), "{}", out.stdout);
+    let n = resource_count();
+    assert!(out.stdout.contains(&format!("Destroy complete: {n} deleted.")), "{}", out.stdout);
 
-    // Everything it created is gone: a new plan creates all 22 again.
+    // Everything it created is gone: a new plan creates all of it again.
     let plan = d.infra(&moto, &["plan"]).success();
-    assert!(plan.stdout.contains("Plan: 22 to create, 0 to update, 0 to delete, 0 unchanged."), "{}", plan.stdout);
+    let again = format!("Plan: {n} to create, 0 to update, 0 to delete, 0 unchanged.");
+    assert!(plan.stdout.contains(&again), "{}", plan.stdout);
     for role in ["IntervalProcessing-TaskExecution", "IntervalProcessing-Task", "IntervalProcessing-Scheduler"] {
         assert!(iam.get_role().role_name(role).send().await.is_err(), "{role} survived");
     }

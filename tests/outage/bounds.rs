@@ -8,9 +8,6 @@ use std::time::{Duration, Instant};
 use super::settings::{both_starts, rejected, untouched};
 use crate::support::{Cli, Output, TestDb};
 
-const PROCESSES: [&str; 5] =
-    ["QuarterHourlyDataChange", "HalfHourlyDataChange", "HourlyDataChange", "NightlyDataChange", "FileGeneration"];
-
 /// Runs `cli` under `/usr/bin/time` (when installed) and returns its output, how long it took and
 /// its peak resident memory in KiB.
 fn measured(cli: &Cli) -> (Output, Duration, Option<u64>) {
@@ -102,7 +99,7 @@ async fn a_timeout_flag_past_its_bound_is_a_usage_error() {
 async fn times_at_the_ends_of_the_calendar_give_a_window_or_a_usage_error_never_a_panic() {
     let db = TestDb::new().await;
     for tz in ["UTC", "America/New_York", "Pacific/Kiritimati", "Pacific/Pago_Pago"] {
-        for p in PROCESSES {
+        for p in crate::support::process_names() {
             let cli = || db.cli().env("SCHEDULE_TIMEZONE", tz).args(["run", "--process", p, "--dry-run"]);
             for at in ["0001-01-01", "0001-01-01T00:00:00Z", "9999-12-31", "9999-12-31T23:59:59Z", "9999-12-31T23:59"] {
                 let out = cli().args(["--at", at]).run();

@@ -4,9 +4,6 @@
 use crate::support::fixtures::{Seed, count_docs, date, error_lines, history, readings};
 use crate::support::TestDb;
 
-const NAMES: [&str; 5] =
-    ["FileGeneration", "NightlyDataChange", "HourlyDataChange", "HalfHourlyDataChange", "QuarterHourlyDataChange"];
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_process_to_run_exits_3_listing_the_valid_names() {
     let db = TestDb::new().await;
@@ -14,7 +11,7 @@ async fn an_unknown_process_to_run_exits_3_listing_the_valid_names() {
     let errors = error_lines(&out.stderr);
     assert_eq!(errors.len(), 1, "one error line:\n{}", out.stderr);
     assert!(errors[0].contains("Bogus"), "{}", errors[0]);
-    for name in NAMES {
+    for name in crate::support::process_names() {
         assert!(errors[0].contains(name), "{name} missing from: {}", errors[0]);
     }
     assert_eq!(count_docs(&db, "job_runs").await, 0);

@@ -17,6 +17,11 @@ pub use moto::Moto;
 pub use proxy::Proxy;
 pub use spawned::{Signal, Spawned, poll};
 
+/// Every process name in the binary's catalog (the tests build it with the demonstration process).
+pub fn process_names() -> Vec<&'static str> {
+    intervalprocessing_jobs::Process::all().map(|p| p.name()).collect()
+}
+
 /// A name unique to this test process and call, usable as a database or bucket name.
 pub fn unique_name(prefix: &str) -> String {
     use std::sync::atomic::{AtomicU32, Ordering};

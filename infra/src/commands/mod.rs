@@ -66,6 +66,6 @@ fn parse_process(name: &str) -> Result<Process, InfraError> {
 fn processes(name: Option<&str>) -> Result<Vec<Process>, InfraError> {
     match name {
         Some(n) => Ok(vec![parse_process(n)?]),
-        None => Ok(Process::ALL.to_vec()),
+        None => Ok(Process::all().collect()),
     }
 }

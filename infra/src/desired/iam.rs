@@ -32,7 +32,7 @@ pub fn execution_role(s: &Settings, arns: &Arns) -> Role {
             vec![ecr.repository_arn(arns.partition())],
         ));
     }
-    let log_streams = Process::ALL.map(|p| format!("{}:log-stream:*", arns.log_group(&names::log_group(p)))).to_vec();
+    let log_streams = Process::all().map(|p| format!("{}:log-stream:*", arns.log_group(&names::log_group(p)))).collect();
     statements.push(allow("WriteLogs", &["logs:CreateLogStream", "logs:PutLogEvents"], log_streams));
     statements.push(allow(
         "ReadMongoUri",
@@ -86,7 +86,7 @@ pub fn tag_started_tasks(arns: &Arns, cluster: &str) -> serde_json::Value {
 /// it starts, and pass exactly the execution and task roles to ECS.
 pub fn scheduler_role(s: &Settings, arns: &Arns) -> Role {
     let families: Vec<String> =
-        Process::ALL.iter().flat_map(|p| [arns.task_family(*p), format!("{}:*", arns.task_family(*p))]).collect();
+        Process::all().flat_map(|p| [arns.task_family(p), format!("{}:*", arns.task_family(p))]).collect();
     let policy = document(vec![
         with_condition(
             allow("RunTasks", &["ecs:RunTask"], families),

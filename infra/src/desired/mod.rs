@@ -78,7 +78,7 @@ pub fn prerequisites() -> Vec<Resource> {
 /// Everything the deployment consists of, in creation order.
 pub fn desired(settings: &Settings, arns: &Arns) -> Vec<Resource> {
     let mut out = vec![Resource::EcrRepository(ecr_repository(settings)), Resource::Bucket(bucket(settings, arns))];
-    out.extend(Process::ALL.map(|p| Resource::LogGroup(log_group(settings, p))));
+    out.extend(Process::all().map(|p| Resource::LogGroup(log_group(settings, p))));
     out.push(Resource::Role(execution_role(settings, arns)));
     out.push(Resource::Role(task_role(settings, arns)));
     out.push(Resource::Role(scheduler_role(settings, arns)));

@@ -20,7 +20,8 @@ fn arns() -> Arns {
 #[test]
 fn every_resource_is_tagged_and_ordered() {
     let all = desired(&settings(), &arns());
-    assert_eq!(all.len(), 22);
+    // Seven shared resources (roles, cluster, bucket, schedule group, ...) and three per process.
+    assert_eq!(all.len(), 7 + 3 * Process::all().count());
     for r in &all {
         if let Some(t) = r.tags() {
             assert_eq!(t.get("ManagedBy").map(String::as_str), Some("intervalprocessing"), "{}", r.id());
@@ -34,7 +35,7 @@ fn every_resource_is_tagged_and_ordered() {
 #[test]
 fn task_definition_carries_the_runtime_environment_and_the_secret() {
     let s = settings();
-    let ps = s.processes.iter().find(|p| p.process == Process::QuarterHourlyDataChange).cloned();
+    let ps = s.processes.iter().find(|p| p.process.name() == "QuarterHourlyDataChange").cloned();
     let td = task_definition(&s, &arns(), &ps.unwrap_or_else(|| panic!("no process")));
     let env = &td.container.environment;
     assert_eq!(env["processToRun"], "QuarterHourlyDataChange");
@@ -98,7 +99,7 @@ fn schedules_start_disabled_with_the_scheduled_time_override() {
     let all = desired(&settings(), &arns());
     let schedules: Vec<_> =
         all.iter().filter_map(|r| if let Resource::Schedule(s) = r { Some(s) } else { None }).collect();
-    assert_eq!(schedules.len(), 5);
+    assert_eq!(schedules.len(), Process::all().count());
     for s in schedules {
         assert_eq!(s.state, "DISABLED");
         assert_eq!(s.flexible_time_window, "OFF");

@@ -1,5 +1,6 @@
 use super::{Problem, validate};
 use crate::config::Deployment;
+use intervalprocessing_jobs::Process;
 
 pub(crate) const BASE: &str = r#"
 region = "us-east-1"
@@ -29,7 +30,7 @@ fn the_example_deployment_is_valid() {
     let text = include_str!("../../../deploy/intervalprocessing.toml");
     let d: Deployment = toml::from_str(text).unwrap_or_else(|e| panic!("{e}"));
     let s = validate(&d).unwrap_or_else(|p| panic!("{p:?}"));
-    assert_eq!(s.processes.len(), 5);
+    assert_eq!(s.processes.len(), Process::all().count());
     assert_eq!(s.output_url(), "s3://intervalprocessing-example/GeneratedFiles/");
 }
 

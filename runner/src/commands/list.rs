@@ -13,7 +13,7 @@ use crate::error::AppError;
 pub fn run(cfg: &Config) -> Result<i32, AppError> {
     let now = Utc::now();
     say!("{:<24} {:<8} {:<22} {:<8} NEXT RUNS ({})", "PROCESS", "CADENCE", "CRON", "TIMEOUT", cfg.tz);
-    for p in Process::ALL {
+    for p in Process::all() {
         let cron = p.default_cron();
         let schedule = AwsSchedule::parse(cron)
             .map_err(|e| AppError::Startup(format!("the built-in schedule of {p} is invalid: {e}")))?;

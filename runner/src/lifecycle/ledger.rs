@@ -62,6 +62,8 @@ pub struct Outcome<'a> {
     pub started: DateTime<Utc>,
     pub report: Option<&'a JobReport>,
     pub error: Option<&'a str>,
+    /// Upstream windows given up for good that the window ran without.
+    pub upstream_given_up: &'a [String],
 }
 
 /// What catch-up and `history` need to know about one recorded window. Read leniently: any
@@ -168,7 +170,7 @@ impl Ledger {
                         "startedAt": Utc::now(),
                     },
                     "$unset": { "endedAt": "", "durationMs": "", "error": "", "read": "", "written": "",
-                                "deleted": "", "malformed": "", "output": "" },
+                                "deleted": "", "malformed": "", "output": "", "upstreamGivenUp": "" },
                     "$inc": { "attempts": 1 },
                 },
             )
@@ -202,6 +204,9 @@ impl Ledger {
         }
         if let Some(e) = o.error {
             set.insert("error", e);
+        }
+        if !o.upstream_given_up.is_empty() {
+            set.insert("upstreamGivenUp", o.upstream_given_up.to_vec());
         }
         self.coll
             .update_one(

@@ -6,6 +6,7 @@ pub mod catch_up;
 pub mod lease;
 pub mod ledger;
 pub mod plan;
+mod upstream;
 mod window_run;
 
 use intervalprocessing_infra::say;
@@ -20,6 +21,7 @@ use self::catch_up::CatchUp;
 use self::lease::Lease;
 use self::ledger::{Ledger, Runner};
 use self::plan::Selection;
+use self::upstream::Upstream;
 use self::window_run::WindowRun;
 use crate::config::Config;
 use crate::error::{AppError, code};
@@ -129,7 +131,7 @@ async fn run_in_span(
             say!("{p}: no whole window to process in the given range");
             return Ok(code::SUCCESS);
         }
-        let store = match intervalprocessing_jobs::catalog::writes_files(p) {
+        let store = match p.spec().writes_files {
             true => Some(connect::store(cfg, stop.token()).await),
             false => None,
         };
@@ -142,6 +144,8 @@ async fn run_in_span(
             retry: RetryPolicy::default(),
             settings: JobSettings { retention_days: cfg.retention_days, ignore_retention: req.ignore_retention },
         };
+        let budget = upstream::budget(cfg.dependency_wait, timeout);
+        let upstream = Upstream::new(p, &ledger, cfg.tz, cfg.max_window_attempts, budget);
         let run = WindowRun {
             ctx: &ctx,
             process: p,
@@ -150,6 +154,7 @@ async fn run_in_span(
             stop: &stop,
             grace: cfg.shutdown_grace,
             span: &span,
+            upstream: &upstream,
         };
         run.run(&ws).await
     }

@@ -74,7 +74,7 @@ mod tests {
         let to = Utc.with_ymd_and_hms(9999, 12, 31, 0, 0, 0).single().unwrap_or_default();
         let started = std::time::Instant::now();
         let refused =
-            windows(Selection::Backfill { from, to }, &q(), Process::QuarterHourlyDataChange, RULE, None).await;
+            windows(Selection::Backfill { from, to }, &q(), "QuarterHourlyDataChange".parse::<Process>().unwrap(), RULE, None).await;
         // 3 652 058 days of 96 quarter-hours.
         match refused {
             Err(AppError::Usage(m)) => assert!(m.contains("covers 350597568 windows"), "{m}"),
@@ -84,7 +84,7 @@ mod tests {
         let at_limit = windows(
             Selection::Backfill { from: t(0, 0), to: t(0, 0) + chrono::TimeDelta::minutes(15 * 100_000) },
             &q(),
-            Process::QuarterHourlyDataChange,
+            "QuarterHourlyDataChange".parse::<Process>().unwrap(),
             RULE,
             None,
         )

@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::ledger::{Ledger, Outcome, Runner, Status};
 use super::stop_code;
+use super::upstream::{Readiness, Upstream, waiting_reason};
 use crate::error::{AppError, FailedWindows, code};
 use crate::progress::{self, WindowProgress};
 use crate::stop::{Stop, StopReason};
@@ -34,6 +35,8 @@ pub struct WindowRun<'a> {
     /// `SHUTDOWN_GRACE`.
     pub grace: Duration,
     pub span: &'a tracing::Span,
+    /// The wait for upstream windows (declared dependencies).
+    pub upstream: &'a Upstream<'a>,
 }
 
 /// How one window ended.
@@ -55,12 +58,25 @@ impl WindowRun<'_> {
         let bar = WindowProgress::new(windows.len());
         let mut failed = FailedWindows::new(p);
         for (i, w) in windows.iter().enumerate() {
-            if let Some(reason) = self.stop.reason() {
-                let why = format!("not started: the run stopped first ({reason:?})");
-                record_skipped(self.ledger, p, &windows[i..], self.who, &why, Instant::now() + RECORD_LIMIT).await;
-                return Ok(stop_code(reason));
+            if let Some(code) = self.stopping(&windows[i..]).await {
+                return Ok(code);
             }
-            let ended = self.one(w, &bar).await?;
+            let given_up = match self.upstream.wait(w, self.stop).await? {
+                Readiness::Ready { given_up } => given_up,
+                Readiness::Waiting { missing } => match self.stopping(&windows[i..]).await {
+                    Some(code) => return Ok(code),
+                    None => {
+                        // Exit 0: the next scheduled run's catch-up runs these windows.
+                        self.waited_in_vain(&windows[i..], &missing).await;
+                        failed.not_started = windows.len() - i;
+                        return match failed.windows.is_empty() {
+                            true => Ok(code::SUCCESS),
+                            false => Err(AppError::WindowsFailed(failed)),
+                        };
+                    }
+                },
+            };
+            let ended = self.one(w, &given_up, &bar).await?;
             let v = &ended.verdict;
             if v.status == Status::Failed {
                 failed.windows.push((w.to_string(), v.error.clone().unwrap_or_default()));
@@ -91,8 +107,30 @@ impl WindowRun<'_> {
         }
     }
 
-    /// One window: ledger entry, the job, its outcome recorded, logged and printed.
-    async fn one(&self, w: &Window, bar: &WindowProgress) -> Result<Ended, AppError> {
+    /// When the run has been told to stop: marks `rest` skipped and gives the exit code.
+    async fn stopping(&self, rest: &[Window]) -> Option<i32> {
+        let reason = self.stop.reason()?;
+        let why = format!("not started: the run stopped first ({reason:?})");
+        record_skipped(self.ledger, self.process, rest, self.who, &why, Instant::now() + RECORD_LIMIT).await;
+        Some(stop_code(reason))
+    }
+
+    /// `rest[0]` waited for upstream windows that did not succeed in time: it and the windows
+    /// after it are recorded `skipped`, saying what they wait for.
+    async fn waited_in_vain(&self, rest: &[Window], missing: &[String]) {
+        let (p, tz) = (self.process, self.ctx.tz);
+        let why = waiting_reason(missing, tz);
+        tracing::warn!(reason = %why, windows = rest.len(), "upstream windows did not succeed in time; skipping");
+        progress::print_skipped(p, &rest[0], tz, &why);
+        let by = Instant::now() + RECORD_LIMIT;
+        record_skipped(self.ledger, p, &rest[..1], self.who, &why, by).await;
+        let after = format!("not started: the window before it is {why}");
+        record_skipped(self.ledger, p, &rest[1..], self.who, &after, by).await;
+    }
+
+    /// One window: ledger entry, the job, its outcome recorded, logged and printed. `given_up`:
+    /// the upstream windows it runs without, because catch-up gave up on them.
+    async fn one(&self, w: &Window, given_up: &[String], bar: &WindowProgress) -> Result<Ended, AppError> {
         let (p, ledger, who) = (self.process, self.ledger, self.who);
         self.span.record("window", w.to_string());
         let started = Utc::now();
@@ -105,7 +143,8 @@ impl WindowRun<'_> {
         let outcome = run_one(self.ctx, p, w, self.stop, self.grace).await;
         let verdict = classify(&outcome, self.stop.reason());
         let report = outcome.as_ref().ok();
-        let o = Outcome { status: verdict.status, started, report, error: verdict.error.as_deref() };
+        let error = verdict.error.as_deref();
+        let o = Outcome { status: verdict.status, started, report, error, upstream_given_up: given_up };
         let status = o.status;
         let record =
             retry(RetryPolicy::default(), "ledger finish", &never, mongo_is_transient, || ledger.finish(p, w, who, &o));

@@ -5,19 +5,53 @@
 //! every row the run merges carries its run id, and the period's rows that do not (meters whose
 //! readings went away or moved to another meter) are removed.
 
+use std::time::Duration;
+
 use futures::TryStreamExt;
 use mongodb::bson::{Bson, Document, doc};
 
+use super::estimate;
 use super::usage::{as_u64, count_malformed, per_meter};
+use crate::collections::{HALFHOURLY_USAGE, HOURLY_USAGE, READINGS};
 use crate::context::JobContext;
 use crate::error::JobError;
 use crate::job::{Job, JobReport};
-use crate::window::Window;
+use crate::process::ProcessSpec;
+use crate::window::{Cadence, Window};
 
 pub struct UsageRollup {
     /// The collection rolled into.
     pub target: &'static str,
 }
+
+/// Its windows include the estimates QuarterHourlyDataChange writes for the same quarter-hours
+/// at the same tick, so it waits for them.
+pub const HOURLY: ProcessSpec = ProcessSpec {
+    name: "HourlyDataChange",
+    legacy_key: Some("HourlyDataChangeProcesses"),
+    cadence: Cadence::Minutes(60),
+    default_cron: "cron(0 * * * ? *)",
+    default_timeout: Duration::from_secs(50 * 60),
+    writes_files: false,
+    reads: &[READINGS],
+    writes: &[HOURLY_USAGE],
+    depends_on: &[&estimate::SPEC],
+    job: &UsageRollup { target: HOURLY_USAGE },
+};
+
+/// Like [`HOURLY`], per half hour.
+pub const HALF_HOURLY: ProcessSpec = ProcessSpec {
+    name: "HalfHourlyDataChange",
+    legacy_key: Some("HalfHourlyDataChangeProcesses"),
+    cadence: Cadence::Minutes(30),
+    default_cron: "cron(0/30 * * * ? *)",
+    default_timeout: Duration::from_secs(25 * 60),
+    writes_files: false,
+    reads: &[READINGS],
+    writes: &[HALFHOURLY_USAGE],
+    depends_on: &[&estimate::SPEC],
+    job: &UsageRollup { target: HALFHOURLY_USAGE },
+};
 
 /// Runs `per_meter` for `w`, stamps each row with `key_field: key_value` and the run id, `$merge`s
 /// it into `target` on `(meterId, key_field)` (re-running replaces rows, never duplicates them),

@@ -5,6 +5,8 @@
 //! from the window, never the wall clock, so a backfill of an old day removes exactly what the run
 //! on that day did.
 
+use std::time::Duration;
+
 use mongodb::bson::{Bson, Document, doc};
 
 use super::usage_rollup::merge_usage;
@@ -12,10 +14,24 @@ use crate::collections::{DAILY_USAGE, READINGS};
 use crate::context::JobContext;
 use crate::error::JobError;
 use crate::job::{Job, JobReport};
+use crate::process::ProcessSpec;
 use crate::retention;
-use crate::window::Window;
+use crate::window::{Cadence, Window};
 
 pub struct NightlyRollupAndRetention;
+
+pub const SPEC: ProcessSpec = ProcessSpec {
+    name: "NightlyDataChange",
+    legacy_key: Some("NightlyDataChangeProcesses"),
+    cadence: Cadence::Daily,
+    default_cron: "cron(0 2 * * ? *)",
+    default_timeout: Duration::from_secs(2 * 3600),
+    writes_files: false,
+    reads: &[READINGS],
+    writes: &[DAILY_USAGE, READINGS, retention::RETENTION],
+    depends_on: &[],
+    job: &NightlyRollupAndRetention,
+};
 
 impl Job for NightlyRollupAndRetention {
     async fn run(&self, ctx: &JobContext, window: &Window) -> Result<JobReport, JobError> {

@@ -5,6 +5,8 @@
 //!
 //! It reads raw readings, so it does not depend on NightlyDataChange having run.
 
+use std::time::Duration;
+
 use chrono::Utc;
 use mongodb::bson::{Document, doc};
 use serde::Serialize;
@@ -16,10 +18,24 @@ use crate::context::JobContext;
 use crate::csv_safe::{kwh_3dp, neutralise};
 use crate::error::JobError;
 use crate::job::{Job, JobReport};
+use crate::process::ProcessSpec;
 use crate::store::{ObjectKey, ObjectStore, Upload};
-use crate::window::{Window, rfc3339};
+use crate::window::{Cadence, Window, rfc3339};
 
 pub struct FileGeneration;
+
+pub const SPEC: ProcessSpec = ProcessSpec {
+    name: "FileGeneration",
+    legacy_key: Some("FileGenerationProcesses"),
+    cadence: Cadence::Daily,
+    default_cron: "cron(30 2 * * ? *)",
+    default_timeout: Duration::from_secs(2 * 3600),
+    writes_files: true,
+    reads: &[READINGS],
+    writes: &[GENERATED_FILES],
+    depends_on: &[],
+    job: &FileGeneration,
+};
 
 pub const HEADER: [&str; 5] = ["meter_id", "date", "kwh", "interval_count", "estimated_count"];
 /// CSV bytes are handed to the upload in chunks of about this size.

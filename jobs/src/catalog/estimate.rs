@@ -4,6 +4,7 @@
 //! already there, or arrives first, wins; a run repeated for the same window inserts nothing.
 
 use std::collections::{HashMap, HashSet};
+use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use futures::TryStreamExt;
@@ -14,9 +15,23 @@ use crate::collections::{METERS, READINGS, insert_new, kwh_as_double, valid_and}
 use crate::context::JobContext;
 use crate::error::JobError;
 use crate::job::{Job, JobReport};
-use crate::window::Window;
+use crate::process::ProcessSpec;
+use crate::window::{Cadence, Window};
 
 pub struct EstimateMissingReadings;
+
+pub const SPEC: ProcessSpec = ProcessSpec {
+    name: "QuarterHourlyDataChange",
+    legacy_key: Some("QuarterHourlyDataChangeProcesses"),
+    cadence: Cadence::Minutes(15),
+    default_cron: "cron(0/15 * * * ? *)",
+    default_timeout: Duration::from_secs(12 * 60),
+    writes_files: false,
+    reads: &[METERS, READINGS],
+    writes: &[READINGS],
+    depends_on: &[],
+    job: &EstimateMissingReadings,
+};
 
 /// Readings are aligned to 15 minutes in UTC.
 const INTERVAL: TimeDelta = TimeDelta::minutes(15);
