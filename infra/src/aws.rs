@@ -2,7 +2,7 @@
 
 use aws_config::BehaviorVersion;
 
-use crate::desired::Arns;
+use crate::arns::Arns;
 use crate::error::InfraError;
 
 pub struct Aws {
@@ -29,7 +29,7 @@ impl Aws {
             .get_caller_identity()
             .send()
             .await
-            .map_err(|e| crate::remote::aws_err("the caller identity", "sts:GetCallerIdentity", e))?;
+            .map_err(|e| crate::aws_error::aws_err("the caller identity", "sts:GetCallerIdentity", e))?;
         let account = identity.account().unwrap_or_default().to_owned();
         if account.is_empty() {
             return Err(InfraError::Failed("sts:GetCallerIdentity returned no account id".into()));

@@ -4,7 +4,9 @@
 //! exit code with [`InfraError::exit_code`].
 
 pub mod apply;
+pub mod arns;
 pub mod aws;
+pub mod aws_error;
 pub mod aws_rules;
 pub mod commands;
 pub mod config;
@@ -14,13 +16,14 @@ pub mod error;
 pub mod fargate;
 pub mod history;
 pub mod image;
-pub mod model;
 pub mod names;
 pub mod partition;
 pub mod plan;
 pub mod policy;
+pub mod problem;
 pub mod propagation;
 pub mod remote;
+pub mod resources;
 pub mod secret_ref;
 pub mod validate;
 

@@ -1,7 +1,6 @@
 //! Offline validation of the deployment file: every rule that AWS would enforce (or that keeps the
 //! runtime correct) is checked here, before any AWS call. Each problem names the key and the rule.
 
-use std::fmt;
 use std::time::Duration;
 
 use chrono_tz::Tz;
@@ -14,22 +13,9 @@ use crate::config::{Deployment, ProcessConfig};
 use crate::cron::AwsSchedule;
 use crate::image::ImageRef;
 use crate::partition::Partition;
+pub use crate::problem::Problem;
 use crate::secret_ref::SecretRef;
 use crate::{fargate, names};
-
-/// One broken rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    /// The TOML key, e.g. `process.NightlyDataChange.cron`.
-    pub key: String,
-    pub rule: String,
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.key, self.rule)
-    }
-}
 
 /// The deployment file after validation: parsed values, defaults filled, processes in catalog order.
 #[derive(Debug, Clone)]

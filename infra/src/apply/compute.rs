@@ -6,9 +6,10 @@ use aws_sdk_ecs::types::{
 };
 
 use crate::aws::Aws;
+use crate::aws_error::aws_err;
 use crate::error::InfraError;
-use crate::model::{CapacityProvider, Cluster, EcrRepository, LogGroup, Tags, TaskDefinition};
-use crate::remote::{aws_err, task_definition_revisions};
+use crate::remote::task_definition_revisions;
+use crate::resources::{CapacityProvider, Cluster, EcrRepository, LogGroup, Tags, TaskDefinition};
 
 fn build_err(what: &str, e: impl std::fmt::Display) -> InfraError {
     InfraError::Failed(format!("cannot build the request for {what}: {e}"))

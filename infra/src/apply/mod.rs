@@ -8,8 +8,8 @@ mod storage;
 
 use crate::aws::Aws;
 use crate::error::InfraError;
-use crate::model::Resource;
 use crate::plan::{Action, Plan};
+use crate::resources::Resource;
 
 pub use scheduler::put_schedule;
 

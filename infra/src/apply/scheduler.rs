@@ -6,9 +6,9 @@ use aws_sdk_scheduler::types::{
 };
 
 use crate::aws::Aws;
+use crate::aws_error::aws_err;
 use crate::error::InfraError;
-use crate::model::{Schedule, ScheduleGroup, Tags};
-use crate::remote::aws_err;
+use crate::resources::{Schedule, ScheduleGroup, Tags};
 
 fn build_err(e: impl std::fmt::Display) -> InfraError {
     InfraError::Failed(format!("cannot build a scheduler request: {e}"))

@@ -9,10 +9,10 @@ use aws_sdk_ecs::types::{
 use chrono::{SecondsFormat, Utc};
 use intervalprocessing_jobs::Process;
 
-use super::connect;
+use super::connect::connect;
+use crate::aws_error::aws_err;
 use crate::error::InfraError;
 use crate::names;
-use crate::remote::aws_err;
 use crate::validate::Settings;
 
 fn build_err(e: impl std::fmt::Display) -> InfraError {

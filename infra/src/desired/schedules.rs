@@ -3,9 +3,10 @@
 use serde_json::{Value, json};
 
 use super::compute::fargate_strategy;
-use super::{Arns, tags};
-use crate::model::{EcsTarget, Schedule, ScheduleGroup};
+use super::tags::tags;
+use crate::arns::Arns;
 use crate::names;
+use crate::resources::{EcsTarget, Schedule, ScheduleGroup};
 use crate::validate::{ProcessSettings, Settings};
 use intervalprocessing_jobs::Process;
 

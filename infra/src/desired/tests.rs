@@ -3,8 +3,8 @@ use serde_json::Value;
 
 use super::{Arns, desired, execution_role, scheduler_role, task_definition, task_role};
 use crate::config::Deployment;
-use crate::model::Resource;
 use crate::policy;
+use crate::resources::Resource;
 use crate::validate::{Settings, validate};
 
 fn settings() -> Settings {
