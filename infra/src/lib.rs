@@ -14,6 +14,8 @@ pub mod cron;
 pub mod desired;
 pub mod error;
 pub mod fargate;
+#[cfg(test)]
+mod fixtures;
 pub mod history;
 pub mod image;
 pub mod names;

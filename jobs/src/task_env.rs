@@ -9,6 +9,10 @@ use chrono_tz::Tz;
 
 use crate::store::OutputUrl;
 
+/// What EventBridge Scheduler puts into `SCHEDULED_TIME` (the schedule's container override
+/// passes it); the runtime treats the literal, unsubstituted text as absent.
+pub const SCHEDULED_TIME_PLACEHOLDER: &str = "<aws.scheduler.scheduled-time>";
+
 /// `MONGODB_DATABASE`: a MongoDB database name, or why not.
 pub fn database_name(name: &str) -> Result<(), String> {
     if name.is_empty() || name.len() > 63 || name.contains(['/', '\\', '.', ' ', '"', '$', '\0']) {

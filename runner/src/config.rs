@@ -26,7 +26,7 @@ pub const MAX_SHUTDOWN_GRACE: Duration = Duration::from_secs(10 * 60);
 pub const MAX_LEASE_TTL: Duration = Duration::from_secs(10 * 60);
 
 /// What EventBridge Scheduler sends when it did not substitute its context attribute.
-pub const SCHEDULED_TIME_PLACEHOLDER: &str = "<aws.scheduler.scheduled-time>";
+pub use intervalprocessing_jobs::task_env::SCHEDULED_TIME_PLACEHOLDER;
 
 #[derive(Debug, Clone)]
 pub struct Config {

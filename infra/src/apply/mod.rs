@@ -11,7 +11,7 @@ use crate::error::InfraError;
 use crate::plan::{Action, Plan};
 use crate::resources::Resource;
 
-pub use scheduler::put_schedule;
+pub use scheduler::{put_schedule, schedule_target};
 
 /// Applies every change of `plan` (prerequisites first); prints one line per change done, and one
 /// per policy it left in place.

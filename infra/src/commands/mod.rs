@@ -5,6 +5,7 @@ mod connect;
 mod destroy;
 mod plan;
 mod run;
+mod run_task;
 mod status;
 mod toggle;
 mod validate;

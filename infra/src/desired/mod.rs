@@ -15,7 +15,7 @@ use crate::validate::Settings;
 pub use crate::arns::Arns;
 pub use compute::{cluster, ecr_repository, log_group, task_definition};
 pub use iam::{ecs_service_linked_role, execution_role, scheduler_role, tag_started_tasks, task_role};
-pub use schedules::{run_overrides, schedule, schedule_group};
+pub use schedules::{ecs_target, run_overrides, schedule, schedule_group};
 pub use storage::bucket;
 pub use tags::tags;
 
