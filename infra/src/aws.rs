@@ -2,7 +2,7 @@
 
 use aws_config::BehaviorVersion;
 
-use crate::desired::Arns;
+use crate::arns::Arns;
 use crate::error::InfraError;
 
 pub struct Aws {
@@ -29,13 +29,14 @@ impl Aws {
             .get_caller_identity()
             .send()
             .await
-            .map_err(|e| crate::remote::aws_err("the caller identity", "sts:GetCallerIdentity", e))?;
+            .map_err(|e| crate::aws_error::aws_err("the caller identity", "sts:GetCallerIdentity", e))?;
         let account = identity.account().unwrap_or_default().to_owned();
         if account.is_empty() {
             return Err(InfraError::Failed("sts:GetCallerIdentity returned no account id".into()));
         }
-        // A local S3 stand-in (AWS_ENDPOINT_URL) is addressed path-style.
-        let path_style = std::env::var_os("AWS_ENDPOINT_URL").is_some();
+        // A local S3 stand-in (AWS_ENDPOINT_URL or AWS_ENDPOINT_URL_S3) is addressed path-style,
+        // by the same rule as the runtime's.
+        let path_style = intervalprocessing_jobs::task_env::s3_path_style_from_env();
         let s3_conf = aws_sdk_s3::config::Builder::from(&conf).force_path_style(path_style).build();
         Ok(Aws {
             arns: Arns { region: region.to_owned(), account },

@@ -34,30 +34,6 @@ pub fn ecr_repository_name(name: &str) -> Option<String> {
     })
 }
 
-/// General purpose S3 bucket names (the current rules, not the legacy us-east-1 ones).
-pub fn bucket_name(name: &str) -> Option<String> {
-    let b = name.as_bytes();
-    let edge = |x: Option<&u8>| x.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-    let why = if !(3..=63).contains(&b.len()) {
-        Some("must be 3-63 characters")
-    } else if !b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'.' || *c == b'-') {
-        Some("may contain only a-z 0-9 . -")
-    } else if !edge(b.first()) || !edge(b.last()) {
-        Some("must start and end with a letter or digit")
-    } else if name.contains("..") {
-        Some("must not contain two adjacent periods")
-    } else if name.split('.').count() == 4 && name.split('.').all(|p| p.parse::<u8>().is_ok()) {
-        Some("must not be formatted as an IP address")
-    } else if ["xn--", "sthree-", "amzn-s3-demo-"].iter().any(|p| name.starts_with(p)) {
-        Some("must not start with xn--, sthree- or amzn-s3-demo-")
-    } else if ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"].iter().any(|s| name.ends_with(s)) {
-        Some("must not end with -s3alias, --ol-s3, .mrap, --x-s3 or --table-s3")
-    } else {
-        None
-    };
-    why.map(|w| format!("{name:?} is not an S3 bucket name: it {w}"))
-}
-
 /// A character AWS allows in tag keys and values: letters, digits, spaces and `_ . : / = + - @`.
 fn tag_char(c: char) -> bool {
     c.is_alphabetic() || c.is_numeric() || (c.is_whitespace() && !c.is_control()) || "_.:/=+-@".contains(c)
@@ -94,7 +70,7 @@ pub fn tag_value(value: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{bucket_name, cluster_name, ecr_repository_name, scheduler_name, tag_key, tag_value};
+    use super::{cluster_name, ecr_repository_name, scheduler_name, tag_key, tag_value};
 
     /// (value, accepted by AWS?)
     fn check(rule: fn(&str) -> Option<String>, table: &[(&str, bool)]) {
@@ -146,30 +122,6 @@ mod tests {
                 ("/a", false),
                 ("a//b", false),
                 ("a b", false),
-            ],
-        );
-    }
-
-    #[test]
-    fn bucket_names_follow_s3() {
-        check(
-            bucket_name,
-            &[
-                ("intervalprocessing-example", true),
-                ("my.bucket.1", true),
-                ("abc", true),
-                ("ab", false),
-                ("Bad_Bucket", false),
-                ("-lead", false),
-                ("a..b", false),
-                ("192.168.5.4", false),
-                ("xn--bucket", false),
-                ("sthree-bucket", false),
-                ("amzn-s3-demo-bucket", false),
-                ("bucket-s3alias", false),
-                ("bucket--ol-s3", false),
-                ("bucket.mrap", false),
-                ("bucket--x-s3", false),
             ],
         );
     }

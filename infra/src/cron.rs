@@ -19,22 +19,7 @@ use std::time::Duration;
 use chrono::{DateTime, Datelike, LocalResult, NaiveDate, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 
-pub use field::{DayOfMonth, DayOfWeek};
-
-/// A parse error: which field broke which rule.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {message}")]
-pub struct CronError {
-    /// `minutes`, `hours`, `day-of-month`, `month`, `day-of-week`, `year`, `rate` or `expression`.
-    pub field: &'static str,
-    pub message: String,
-}
-
-impl CronError {
-    pub(crate) fn new(field: &'static str, message: impl Into<String>) -> Self {
-        CronError { field, message: message.into() }
-    }
-}
+pub use field::{Cron, CronError, DayOfMonth, DayOfWeek};
 
 /// The unit of a `rate(...)` expression.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,17 +37,6 @@ impl RateUnit {
             RateUnit::Days => 86_400,
         }
     }
-}
-
-/// The six parsed fields of a `cron(...)` expression.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cron {
-    pub minutes: BTreeSet<u32>,
-    pub hours: BTreeSet<u32>,
-    pub day_of_month: DayOfMonth,
-    pub months: BTreeSet<u32>,
-    pub day_of_week: DayOfWeek,
-    pub years: BTreeSet<i32>,
 }
 
 /// A parsed EventBridge Scheduler schedule expression.

@@ -1,6 +1,6 @@
 //! Everything that can go wrong in `infra`, with the exit code and a hint for each.
 
-use crate::validate::Problem;
+use crate::problem::Problem;
 
 /// Exit codes shared with the runner (README): 1 failure, 2 usage, 3 configuration.
 #[derive(Debug, thiserror::Error)]

@@ -4,7 +4,9 @@
 //! exit code with [`InfraError::exit_code`].
 
 pub mod apply;
+pub mod arns;
 pub mod aws;
+pub mod aws_error;
 pub mod aws_rules;
 pub mod commands;
 pub mod config;
@@ -12,15 +14,18 @@ pub mod cron;
 pub mod desired;
 pub mod error;
 pub mod fargate;
+#[cfg(test)]
+mod fixtures;
 pub mod history;
 pub mod image;
-pub mod model;
 pub mod names;
 pub mod partition;
 pub mod plan;
 pub mod policy;
+pub mod problem;
 pub mod propagation;
 pub mod remote;
+pub mod resources;
 pub mod secret_ref;
 pub mod validate;
 

@@ -1,35 +1,21 @@
 //! Offline validation of the deployment file: every rule that AWS would enforce (or that keeps the
 //! runtime correct) is checked here, before any AWS call. Each problem names the key and the rule.
 
-use std::fmt;
 use std::time::Duration;
 
 use chrono_tz::Tz;
 use intervalprocessing_jobs::process::SHUTDOWN_BOOKKEEPING;
-use intervalprocessing_jobs::retention;
 use intervalprocessing_jobs::{Cadence, Process};
+use intervalprocessing_jobs::{OutputUrl, retention, task_env};
 
 use crate::aws_rules;
 use crate::config::{Deployment, ProcessConfig};
 use crate::cron::AwsSchedule;
 use crate::image::ImageRef;
 use crate::partition::Partition;
+pub use crate::problem::Problem;
 use crate::secret_ref::SecretRef;
 use crate::{fargate, names};
-
-/// One broken rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    /// The TOML key, e.g. `process.NightlyDataChange.cron`.
-    pub key: String,
-    pub rule: String,
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.key, self.rule)
-    }
-}
 
 /// The deployment file after validation: parsed values, defaults filled, processes in catalog order.
 #[derive(Debug, Clone)]
@@ -114,13 +100,13 @@ pub fn validate(d: &Deployment) -> Result<Settings, Vec<Problem>> {
     if let Some(rule) = aws_rules::ecr_repository_name(&d.ecr_repository) {
         bad("ecr_repository", rule);
     }
-    let tz = d.schedule_timezone.parse::<Tz>().ok();
-    if tz.is_none() {
-        bad(
-            "schedule_timezone",
-            format!("{:?} is not an IANA time zone name (like Europe/Berlin or UTC)", d.schedule_timezone),
-        );
-    }
+    let tz = match task_env::time_zone(&d.schedule_timezone) {
+        Ok(tz) => Some(tz),
+        Err(rule) => {
+            bad("schedule_timezone", rule);
+            None
+        }
+    };
     check_ids(&mut bad, "subnets", &d.subnets, "subnet-", 16);
     check_ids(&mut bad, "security_groups", &d.security_groups, "sg-", 5);
     let secret = match SecretRef::parse(&d.mongodb_uri_secret, &d.region) {
@@ -135,10 +121,10 @@ pub fn validate(d: &Deployment) -> Result<Settings, Vec<Problem>> {
     {
         bad("mongodb_uri_kms_key", rule);
     }
-    if d.mongodb_database.is_empty() || d.mongodb_database.contains(['/', '.', ' ', '$', '"', '\\']) {
-        bad("mongodb_database", format!("{:?} is not a MongoDB database name", d.mongodb_database));
+    if let Err(rule) = task_env::database_name(&d.mongodb_database) {
+        bad("mongodb_database", rule);
     }
-    let output = parse_s3_url(&d.output_url);
+    let output = s3_output(&d.output_url);
     if let Err(rule) = &output {
         bad("output_url", rule.clone());
     }
@@ -153,8 +139,8 @@ pub fn validate(d: &Deployment) -> Result<Settings, Vec<Problem>> {
         ("catch_up_limit", d.catch_up_limit, retention::CATCH_UP_LIMIT_RANGE),
     ];
     for (key, value, range) in ranges {
-        if let Some(v) = value.filter(|v| !range.contains(v)) {
-            bad(key, format!("{v} is outside {}-{}, what the runtime accepts", range.start(), range.end()));
+        if let Some(Err(rule)) = value.map(|v| task_env::in_range(v, &range)) {
+            bad(key, rule);
         }
     }
     if let Some(rule) = fargate::check_ephemeral_storage(d.ephemeral_storage_gib) {
@@ -317,18 +303,15 @@ fn check_process(bad: &mut impl FnMut(&str, String), process: Process, c: &Proce
     })
 }
 
-/// `s3://BUCKET/PREFIX` -> (bucket, prefix ending in `/` or empty).
-fn parse_s3_url(url: &str) -> Result<(String, String), String> {
-    let rest = url.strip_prefix("s3://").ok_or_else(|| format!("{url:?} must look like s3://BUCKET/PREFIX/"))?;
-    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-    if let Some(rule) = aws_rules::bucket_name(bucket) {
-        return Err(rule);
+/// `OUTPUT_URL` of the tasks, by the runtime's own rule; and S3, since infra manages the bucket.
+/// -> (bucket, prefix ending in `/` or empty).
+fn s3_output(url: &str) -> Result<(String, String), String> {
+    match task_env::output_url(url)? {
+        OutputUrl::S3 { bucket, prefix } => Ok((bucket, prefix)),
+        OutputUrl::File { .. } => {
+            Err("infra deploys to S3: use s3://BUCKET/PREFIX/ (file:// is for local runs)".into())
+        }
     }
-    if prefix.contains("//") || prefix.contains(['*', '?', '\\']) {
-        return Err(format!("{prefix:?} is not a clean key prefix"));
-    }
-    let prefix = if prefix.is_empty() || prefix.ends_with('/') { prefix.to_owned() } else { format!("{prefix}/") };
-    Ok((bucket.to_owned(), prefix))
 }
 
 #[cfg(test)]

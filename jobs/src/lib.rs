@@ -15,6 +15,7 @@ pub mod retention;
 pub mod retry;
 pub mod seed;
 pub mod store;
+pub mod task_env;
 pub mod window;
 
 pub use catalog::run_job;

@@ -7,8 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use intervalprocessing_jobs::OutputUrl;
-
-use intervalprocessing_jobs::retention;
+use intervalprocessing_jobs::{retention, task_env};
 
 use crate::error::AppError;
 use crate::secret::{SecretUri, redact};
@@ -30,7 +29,7 @@ pub const MAX_LEASE_TTL: Duration = Duration::from_secs(10 * 60);
 pub const MAX_DEPENDENCY_WAIT: Duration = Duration::from_secs(3600);
 
 /// What EventBridge Scheduler sends when it did not substitute its context attribute.
-pub const SCHEDULED_TIME_PLACEHOLDER: &str = "<aws.scheduler.scheduled-time>";
+pub use intervalprocessing_jobs::task_env::SCHEDULED_TIME_PLACEHOLDER;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -58,16 +57,19 @@ pub struct Config {
     pub dependency_wait: Duration,
 }
 
-/// Reads a variable; unset and empty are the same.
-fn var(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
+/// Looks a variable up.
+type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 fn bad(var: &'static str, value: &str, reason: impl Into<String>) -> AppError {
     AppError::Config { var, value: value.to_owned(), reason: reason.into() }
 }
 
-fn duration(name: &'static str, default: Duration, range: RangeInclusive<Duration>) -> Result<Duration, AppError> {
+fn duration(
+    var: Lookup,
+    name: &'static str,
+    default: Duration,
+    range: RangeInclusive<Duration>,
+) -> Result<Duration, AppError> {
     let Some(v) = var(name) else { return Ok(default) };
     bounded_duration(&v, range).map_err(|e| bad(name, &v, e))
 }
@@ -90,37 +92,34 @@ pub fn parse_duration(v: &str) -> Result<Duration, String> {
     humantime::parse_duration(v.trim()).map_err(|e| format!("{e} (use seconds or a duration like 90s, 15m, 2h)"))
 }
 
-fn number(name: &'static str, default: u32, range: std::ops::RangeInclusive<u32>) -> Result<u32, AppError> {
+fn number(var: Lookup, name: &'static str, default: u32, range: RangeInclusive<u32>) -> Result<u32, AppError> {
     let Some(v) = var(name) else { return Ok(default) };
     let n: u32 = v.trim().parse().map_err(|_| bad(name, &v, "not a whole number"))?;
-    if !range.contains(&n) {
-        return Err(bad(name, &v, format!("must be between {} and {}", range.start(), range.end())));
-    }
-    Ok(n)
+    task_env::in_range(n, &range).map_err(|reason| bad(name, &v, reason))
 }
 
 pub fn parse_tz(name: &'static str, v: &str) -> Result<Tz, AppError> {
-    v.trim()
-        .parse::<Tz>()
-        .map_err(|_| bad(name, v, "not an IANA time zone name (e.g. UTC, Europe/London, America/New_York)"))
+    task_env::time_zone(v).map_err(|reason| bad(name, v, reason))
 }
 
 impl Config {
     pub fn from_env() -> Result<Config, AppError> {
+        Config::from_lookup(&|name| std::env::var(name).ok())
+    }
+
+    /// The configuration from the variables `get` looks up; unset and empty are the same.
+    pub fn from_lookup(get: Lookup) -> Result<Config, AppError> {
+        let non_empty = |name: &str| get(name).filter(|v| !v.trim().is_empty());
+        let var: Lookup = &non_empty;
         let mongodb_uri = var("MONGODB_URI").unwrap_or_else(|| DEFAULT_MONGODB_URI.to_owned());
         if !(mongodb_uri.starts_with("mongodb://") || mongodb_uri.starts_with("mongodb+srv://")) {
             return Err(bad("MONGODB_URI", &redact(&mongodb_uri), "must start with mongodb:// or mongodb+srv://"));
         }
         let mongodb_database = var("MONGODB_DATABASE").unwrap_or_else(|| DEFAULT_DATABASE.to_owned());
-        if mongodb_database.len() > 63 || mongodb_database.contains(['/', '\\', '.', ' ', '"', '$', '\0']) {
-            return Err(bad(
-                "MONGODB_DATABASE",
-                &mongodb_database,
-                "use at most 63 characters and none of / \\ . space \" $",
-            ));
-        }
+        task_env::database_name(&mongodb_database)
+            .map_err(|reason| bad("MONGODB_DATABASE", &mongodb_database, reason))?;
         let output = var("OUTPUT_URL").unwrap_or_else(|| DEFAULT_OUTPUT_URL.to_owned());
-        let output_url = OutputUrl::parse(&output).map_err(|e| bad("OUTPUT_URL", &output, e.reason))?;
+        let output_url = task_env::output_url(&output).map_err(|reason| bad("OUTPUT_URL", &output, reason))?;
         let tz = match var("SCHEDULE_TIMEZONE") {
             Some(v) => parse_tz("SCHEDULE_TIMEZONE", &v)?,
             None => Tz::UTC,
@@ -130,7 +129,7 @@ impl Config {
             None => None,
         };
         let run_timeout = match var("RUN_TIMEOUT") {
-            Some(_) => Some(duration("RUN_TIMEOUT", Duration::ZERO, Duration::from_secs(1)..=MAX_RUN_TIMEOUT)?),
+            Some(_) => Some(duration(var, "RUN_TIMEOUT", Duration::ZERO, Duration::from_secs(1)..=MAX_RUN_TIMEOUT)?),
             None => None,
         };
         Ok(Config {
@@ -141,19 +140,27 @@ impl Config {
             scheduled_time,
             run_timeout,
             shutdown_grace: duration(
+                var,
                 "SHUTDOWN_GRACE",
                 Duration::from_secs(20),
                 Duration::from_secs(1)..=MAX_SHUTDOWN_GRACE,
             )?,
-            lease_ttl: duration("LEASE_TTL", Duration::from_secs(30), Duration::from_secs(3)..=MAX_LEASE_TTL)?,
+            lease_ttl: duration(var, "LEASE_TTL", Duration::from_secs(30), Duration::from_secs(3)..=MAX_LEASE_TTL)?,
             catch_up_limit: number(
+                var,
                 "CATCH_UP_LIMIT",
                 retention::DEFAULT_CATCH_UP_LIMIT,
                 retention::CATCH_UP_LIMIT_RANGE,
             )?,
-            max_window_attempts: number("MAX_WINDOW_ATTEMPTS", 3, 1..=100)?,
-            dependency_wait: duration("DEPENDENCY_WAIT", Duration::from_secs(120), Duration::ZERO..=MAX_DEPENDENCY_WAIT)?,
+            max_window_attempts: number(var, "MAX_WINDOW_ATTEMPTS", 3, 1..=100)?,
+            dependency_wait: duration(
+                var,
+                "DEPENDENCY_WAIT",
+                Duration::from_secs(120),
+                Duration::ZERO..=MAX_DEPENDENCY_WAIT,
+            )?,
             retention_days: number(
+                var,
                 "RETENTION_DAYS",
                 retention::DEFAULT_RETENTION_DAYS,
                 retention::RETENTION_DAYS_RANGE,
@@ -202,6 +209,43 @@ mod tests {
         assert!(matches!(scheduled_time("2026-01-02T03:04:05Z"), Ok(Some(_))));
         for v in ["<aws.scheduler.scheduled-time", "<aws.scheduler.execution-id>", "now"] {
             assert_eq!(scheduled_time(v).map_err(|e| e.exit_code()).err(), Some(3), "{v}");
+        }
+    }
+
+    /// One list of bad values through both the runtime's check and `infra validate`: both reject
+    /// each, with the same reason text.
+    #[test]
+    fn every_value_the_runtime_rejects_infra_validate_rejects_with_the_same_reason() {
+        use intervalprocessing_infra::config::Deployment;
+        use intervalprocessing_jobs::task_env;
+        let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/intervalprocessing.toml");
+        let deployment = Deployment::load(&example).unwrap_or_else(|e| panic!("{e}"));
+        for (var, value) in task_env::rejected_examples() {
+            let runtime = Config::from_lookup(&|name| (name == var).then(|| value.clone()));
+            let Err(AppError::Config { reason, .. }) = runtime else {
+                panic!("the runtime accepts {var}={value:?}");
+            };
+            let mut d = deployment.clone();
+            let key = match var {
+                "OUTPUT_URL" => {
+                    d.output_url = value.clone();
+                    "output_url"
+                }
+                "MONGODB_DATABASE" => {
+                    d.mongodb_database = value.clone();
+                    "mongodb_database"
+                }
+                "SCHEDULE_TIMEZONE" => {
+                    d.schedule_timezone = value.clone();
+                    "schedule_timezone"
+                }
+                other => panic!("no deployment key writes {other}"),
+            };
+            let problems = intervalprocessing_infra::validate::validate(&d).err().unwrap_or_default();
+            assert!(
+                problems.iter().any(|p| p.key == key && p.rule == reason),
+                "{var}={value:?}: the runtime says {reason:?}, infra validate says {problems:?}"
+            );
         }
     }
 

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use intervalprocessing_jobs::error_text::describe;
 use intervalprocessing_jobs::store::{FileStore, S3Store};
+use intervalprocessing_jobs::task_env;
 use intervalprocessing_jobs::{ObjectStore, OutputUrl, RetryPolicy};
 use mongodb::bson::doc;
 use mongodb::options::ClientOptions;
@@ -66,7 +67,8 @@ pub async fn mongo_with(cfg: &Config, patience: Patience) -> Result<Database, Ap
 }
 
 /// The store `OUTPUT_URL` points at. S3 honours the SDK's usual configuration; with
-/// `AWS_ENDPOINT_URL` set (a local stand-in) it uses path-style addressing.
+/// `AWS_ENDPOINT_URL` or `AWS_ENDPOINT_URL_S3` set (a local stand-in) it uses path-style
+/// addressing ([`task_env::s3_path_style`], the rule `infra` follows too).
 pub async fn store(cfg: &Config, cancel: CancellationToken) -> ObjectStore {
     match &cfg.output_url {
         OutputUrl::File { root } => ObjectStore::File(FileStore::new(root.clone())),
@@ -84,9 +86,8 @@ pub async fn store(cfg: &Config, cancel: CancellationToken) -> ObjectStore {
                 .retry_config(aws_config::retry::RetryConfig::disabled())
                 .load()
                 .await;
-            let path_style =
-                std::env::var_os("AWS_ENDPOINT_URL").is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
-            let conf = aws_sdk_s3::config::Builder::from(&sdk).force_path_style(path_style).build();
+            let conf =
+                aws_sdk_s3::config::Builder::from(&sdk).force_path_style(task_env::s3_path_style_from_env()).build();
             let client = aws_sdk_s3::Client::from_conf(conf);
             ObjectStore::S3(S3Store::new(client, bucket.clone(), prefix.clone(), RetryPolicy::default(), cancel))
         }

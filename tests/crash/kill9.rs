@@ -127,8 +127,10 @@ async fn kill_trials(s: Scenario, test: &str, clean_out: Output, output: impl Fn
             let holder = held.get_str("holder").expect("lease holder");
             assert!(rerun.stderr.contains(holder), "{ctx}: blocked by another holder:\n{}", rerun.stderr);
             let until = held.get_datetime("expiresAt").expect("lease expiry").to_chrono();
-            poll("the dead holder's late lease to expire", LEASE_TTL * 2, || async { (Utc::now() > until).then_some(()) })
-                .await;
+            poll("the dead holder's late lease to expire", LEASE_TTL * 2, || async {
+                (Utc::now() > until).then_some(())
+            })
+            .await;
             tally.lease_written_after_death += 1;
             rerun = s.cli(&db, &out).run();
         }

@@ -5,10 +5,13 @@ use aws_sdk_ecs::types::{
     LogConfiguration, LogDriver, NetworkMode, OsFamily, RuntimePlatform, Secret,
 };
 
+use aws_sdk_ecs::operation::register_task_definition::builders::RegisterTaskDefinitionInputBuilder;
+
 use crate::aws::Aws;
+use crate::aws_error::aws_err;
 use crate::error::InfraError;
-use crate::model::{CapacityProvider, Cluster, EcrRepository, LogGroup, Tags, TaskDefinition};
-use crate::remote::{aws_err, task_definition_revisions};
+use crate::remote::task_definition_revisions;
+use crate::resources::{CapacityProvider, Cluster, EcrRepository, LogGroup, Tags, TaskDefinition};
 
 fn build_err(what: &str, e: impl std::fmt::Display) -> InfraError {
     InfraError::Failed(format!("cannot build the request for {what}: {e}"))
@@ -187,6 +190,15 @@ pub async fn delete_log_group(aws: &Aws, g: &LogGroup) -> Result<(), InfraError>
 }
 
 pub async fn register_task_definition(aws: &Aws, t: &TaskDefinition) -> Result<(), InfraError> {
+    task_definition_request(t)?
+        .send_with(&aws.ecs)
+        .await
+        .map_err(|e| aws_err(&format!("task definition {}", t.family), "ecs:RegisterTaskDefinition", e))?;
+    Ok(())
+}
+
+/// RegisterTaskDefinition for `t`: every field of the desired task definition, nothing else.
+pub fn task_definition_request(t: &TaskDefinition) -> Result<RegisterTaskDefinitionInputBuilder, InfraError> {
     let what = format!("task definition {}", t.family);
     let c = &t.container;
     let environment =
@@ -221,8 +233,7 @@ pub async fn register_task_definition(aws: &Aws, t: &TaskDefinition) -> Result<(
         .cpu_architecture(CpuArchitecture::from(t.cpu_architecture.as_str()))
         .build();
     let storage = EphemeralStorage::builder().size_in_gib(t.ephemeral_storage_gib).build();
-    aws.ecs
-        .register_task_definition()
+    Ok(RegisterTaskDefinitionInputBuilder::default()
         .family(&t.family)
         .cpu(&t.cpu)
         .memory(&t.memory)
@@ -235,11 +246,7 @@ pub async fn register_task_definition(aws: &Aws, t: &TaskDefinition) -> Result<(
         .task_role_arn(&t.task_role_arn)
         .ephemeral_storage(storage)
         .container_definitions(container)
-        .set_tags(Some(ecs_tags(&t.tags)))
-        .send()
-        .await
-        .map_err(|e| aws_err(&what, "ecs:RegisterTaskDefinition", e))?;
-    Ok(())
+        .set_tags(Some(ecs_tags(&t.tags))))
 }
 
 /// Deregisters every ACTIVE revision of the family.
@@ -254,3 +261,6 @@ pub async fn deregister_task_definitions(aws: &Aws, t: &TaskDefinition) -> Resul
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

@@ -3,10 +3,10 @@
 use aws_sdk_iam::types::Tag;
 
 use crate::aws::Aws;
+use crate::aws_error::aws_err;
 use crate::error::InfraError;
-use crate::model::{Role, ServiceLinkedRole, Tags};
 use crate::policy;
-use crate::remote::aws_err;
+use crate::resources::{Role, ServiceLinkedRole, Tags};
 
 fn iam_tags(tags: &Tags) -> Result<Vec<Tag>, InfraError> {
     tags.iter()

@@ -8,10 +8,10 @@ mod storage;
 
 use crate::aws::Aws;
 use crate::error::InfraError;
-use crate::model::Resource;
 use crate::plan::{Action, Plan};
+use crate::resources::Resource;
 
-pub use scheduler::put_schedule;
+pub use scheduler::{put_schedule, schedule_target};
 
 /// Applies every change of `plan` (prerequisites first); prints one line per change done, and one
 /// per policy it left in place.

@@ -6,9 +6,9 @@ use aws_sdk_scheduler::types::{
 };
 
 use crate::aws::Aws;
+use crate::aws_error::aws_err;
 use crate::error::InfraError;
-use crate::model::{Schedule, ScheduleGroup, Tags};
-use crate::remote::aws_err;
+use crate::resources::{EcsTarget, Schedule, ScheduleGroup, Tags};
 
 fn build_err(e: impl std::fmt::Display) -> InfraError {
     InfraError::Failed(format!("cannot build a scheduler request: {e}"))
@@ -62,8 +62,8 @@ pub async fn delete_schedule(aws: &Aws, s: &Schedule) -> Result<(), InfraError> 
     Ok(())
 }
 
-fn target(s: &Schedule) -> Result<Target, InfraError> {
-    let t = &s.target;
+/// The schedule's ECS target, from the desired [`EcsTarget`] (the one `infra run` starts too).
+pub fn schedule_target(t: &EcsTarget) -> Result<Target, InfraError> {
     let vpc = AwsVpcConfiguration::builder()
         .set_subnets(Some(t.subnets.clone()))
         .set_security_groups(Some(t.security_groups.clone()))
@@ -120,7 +120,7 @@ async fn put_schedule_once(aws: &Aws, s: &Schedule, replace: bool) -> Result<(),
         .build()
         .map_err(build_err)?;
     let state = ScheduleState::from(s.state.as_str());
-    let target = target(s)?;
+    let target = schedule_target(&s.target)?;
     // CreateSchedule and UpdateSchedule take the same complete set of fields.
     macro_rules! complete {
         ($builder:expr) => {

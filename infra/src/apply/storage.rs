@@ -7,9 +7,9 @@ use aws_sdk_s3::types::{
 };
 
 use crate::aws::Aws;
+use crate::aws_error::{aws_err, is_missing};
 use crate::error::InfraError;
-use crate::model::{Bucket, Tags};
-use crate::remote::{aws_err, is_missing};
+use crate::resources::{Bucket, Tags};
 
 fn build_err(e: impl std::fmt::Display) -> InfraError {
     InfraError::Failed(format!("cannot build an s3 request: {e}"))
@@ -126,7 +126,7 @@ pub async fn delete_bucket(aws: &Aws, b: &Bucket) -> Result<(), InfraError> {
 #[cfg(test)]
 mod tests {
     use super::merged_tags;
-    use crate::model::Tags;
+    use crate::resources::Tags;
 
     #[test]
     fn bucket_tagging_keeps_foreign_tags_and_sets_ours() {

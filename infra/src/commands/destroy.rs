@@ -2,13 +2,13 @@
 //! in its tagged schedule group), in reverse creation order, and nothing else.
 
 use super::confirm::confirm;
-use super::connect;
+use super::connect::connect;
 use crate::desired::desired;
 use crate::error::InfraError;
-use crate::model::Resource;
 use crate::names::{self, MANAGED_BY_KEY, MANAGED_BY_VALUE};
 use crate::plan::Plan;
 use crate::remote::{bucket_is_empty, read_all, schedule_names};
+use crate::resources::Resource;
 use crate::validate::Settings;
 
 pub async fn run(s: &Settings, auto_approve: bool) -> Result<i32, InfraError> {

@@ -1,9 +1,11 @@
 //! One module per `infra` subcommand.
 
 mod confirm;
+mod connect;
 mod destroy;
 mod plan;
 mod run;
+mod run_task;
 mod status;
 mod toggle;
 mod validate;
@@ -13,7 +15,6 @@ use std::str::FromStr;
 
 use intervalprocessing_jobs::Process;
 
-use crate::aws::Aws;
 use crate::config::Deployment;
 use crate::error::InfraError;
 use crate::image::ImageRef;
@@ -53,10 +54,6 @@ fn with_image(mut settings: Settings, image: Option<&str>) -> Result<Settings, I
         settings.image = ImageRef::parse(text).map_err(|e| InfraError::BadFlag(format!("--image: {e}")))?;
     }
     Ok(settings)
-}
-
-async fn connect(settings: &Settings) -> Result<Aws, InfraError> {
-    Aws::connect(&settings.file.region).await
 }
 
 fn parse_process(name: &str) -> Result<Process, InfraError> {

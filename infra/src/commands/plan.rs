@@ -1,7 +1,7 @@
 //! `infra plan` and `infra apply`.
 
 use super::confirm::confirm;
-use super::connect;
+use super::connect::connect;
 use crate::aws::Aws;
 use crate::desired::{desired, prerequisites};
 use crate::error::InfraError;

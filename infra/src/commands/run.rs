@@ -2,61 +2,30 @@
 
 use std::time::Duration;
 
-use aws_sdk_ecs::types::{
-    AssignPublicIp, AwsVpcConfiguration, CapacityProviderStrategyItem, ContainerOverride, KeyValuePair,
-    NetworkConfiguration, PropagateTags, TaskOverride,
-};
 use chrono::{SecondsFormat, Utc};
 use intervalprocessing_jobs::Process;
 
-use super::connect;
+use super::connect::connect;
+use super::run_task::run_task_request;
+use crate::aws_error::aws_err;
+use crate::desired::ecs_target;
 use crate::error::InfraError;
 use crate::names;
-use crate::remote::aws_err;
 use crate::validate::Settings;
 
-fn build_err(e: impl std::fmt::Display) -> InfraError {
-    InfraError::Failed(format!("cannot build the RunTask request: {e}"))
-}
-
 pub async fn run(s: &Settings, p: Process, wait: bool, poll: Duration) -> Result<i32, InfraError> {
+    let Some(ps) = s.processes.iter().find(|ps| ps.process == p) else {
+        return Err(InfraError::Config(format!("{} is not in the deployment", p.name())));
+    };
     let aws = connect(s).await?;
     let family = names::task_family(p);
     let scheduled_time = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
-    let environment = [("processToRun", p.name()), ("SCHEDULED_TIME", scheduled_time.as_str())]
-        .map(|(k, v)| KeyValuePair::builder().name(k).value(v).build())
-        .to_vec();
-    let overrides = TaskOverride::builder()
-        .container_overrides(
-            ContainerOverride::builder().name(names::container(p)).set_environment(Some(environment)).build(),
-        )
-        .build();
-    let vpc = AwsVpcConfiguration::builder()
-        .set_subnets(Some(s.file.subnets.clone()))
-        .set_security_groups(Some(s.file.security_groups.clone()))
-        .assign_public_ip(AssignPublicIp::Disabled)
-        .build()
-        .map_err(build_err)?;
-    let strategy = CapacityProviderStrategyItem::builder()
-        .capacity_provider("FARGATE")
-        .weight(1)
-        .base(0)
-        .build()
-        .map_err(build_err)?;
-    // The tasks carry the task definition's tags and ECS's managed tags, like scheduled ones.
+    // The schedule's own target, with the current time as the scheduled time.
+    let request = run_task_request(&ecs_target(s, &aws.arns, ps, &scheduled_time))?;
     let out = crate::propagation::retry(|| async {
-        aws.ecs
-            .run_task()
-            .cluster(&s.file.cluster)
-            .task_definition(&family)
-            .count(1)
-            .capacity_provider_strategy(strategy.clone())
-            .network_configuration(NetworkConfiguration::builder().awsvpc_configuration(vpc.clone()).build())
-            .overrides(overrides.clone())
-            .propagate_tags(PropagateTags::TaskDefinition)
-            .enable_ecs_managed_tags(true)
-            .started_by("intervalprocessing-infra")
-            .send()
+        request
+            .clone()
+            .send_with(&aws.ecs)
             .await
             .map_err(|e| aws_err(&format!("task definition {family}"), "ecs:RunTask", e))
     })

@@ -4,7 +4,7 @@
 use chrono::Utc;
 use chrono_tz::Tz;
 
-use super::connect;
+use super::connect::connect;
 use crate::cron::AwsSchedule;
 use crate::error::InfraError;
 use crate::history::RunHistory;

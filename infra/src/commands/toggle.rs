@@ -2,7 +2,7 @@
 
 use intervalprocessing_jobs::Process;
 
-use super::connect;
+use super::connect::connect;
 use crate::apply::put_schedule;
 use crate::error::InfraError;
 use crate::names;

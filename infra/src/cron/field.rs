@@ -4,7 +4,31 @@ use std::collections::BTreeSet;
 
 use chrono::{Datelike, NaiveDate, Weekday};
 
-use super::{Cron, CronError};
+/// A parse error: which field broke which rule.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct CronError {
+    /// `minutes`, `hours`, `day-of-month`, `month`, `day-of-week`, `year`, `rate` or `expression`.
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl CronError {
+    pub(crate) fn new(field: &'static str, message: impl Into<String>) -> Self {
+        CronError { field, message: message.into() }
+    }
+}
+
+/// The six parsed fields of a `cron(...)` expression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cron {
+    pub minutes: BTreeSet<u32>,
+    pub hours: BTreeSet<u32>,
+    pub day_of_month: DayOfMonth,
+    pub months: BTreeSet<u32>,
+    pub day_of_week: DayOfWeek,
+    pub years: BTreeSet<i32>,
+}
 
 const MONTHS: [&str; 12] = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
 const DAYS: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];

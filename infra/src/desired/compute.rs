@@ -5,9 +5,10 @@ use std::time::Duration;
 
 use intervalprocessing_jobs::Process;
 
-use super::{Arns, tags};
-use crate::model::{CapacityProvider, Cluster, Container, EcrRepository, LogGroup, TaskDefinition};
+use super::tags::tags;
+use crate::arns::Arns;
 use crate::names;
+use crate::resources::{CapacityProvider, Cluster, Container, EcrRepository, LogGroup, TaskDefinition};
 use crate::validate::{ProcessSettings, Settings};
 
 pub fn ecr_repository(s: &Settings) -> EcrRepository {

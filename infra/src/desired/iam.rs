@@ -8,10 +8,11 @@ use std::collections::BTreeMap;
 use intervalprocessing_jobs::Process;
 use serde_json::json;
 
-use super::{Arns, tags};
-use crate::model::{Role, ServiceLinkedRole};
+use super::tags::tags;
+use crate::arns::Arns;
 use crate::names;
 use crate::policy::{allow, document, trust, with_condition};
+use crate::resources::{Role, ServiceLinkedRole};
 use crate::validate::Settings;
 
 /// The ECS service-linked role, which `CreateCluster` with capacity providers needs.

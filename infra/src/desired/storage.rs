@@ -2,9 +2,10 @@
 
 use serde_json::json;
 
-use super::{Arns, tags};
-use crate::model::Bucket;
+use super::tags::tags;
+use crate::arns::Arns;
 use crate::policy::document;
+use crate::resources::Bucket;
 use crate::validate::Settings;
 
 pub fn bucket(s: &Settings, arns: &Arns) -> Bucket {

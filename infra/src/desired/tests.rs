@@ -3,19 +3,10 @@ use serde_json::Value;
 
 use super::{Arns, desired, execution_role, scheduler_role, task_definition, task_role};
 use crate::config::Deployment;
-use crate::model::Resource;
+use crate::fixtures::{arns, settings};
 use crate::policy;
+use crate::resources::Resource;
 use crate::validate::{Settings, validate};
-
-fn settings() -> Settings {
-    let text = include_str!("../../../deploy/intervalprocessing.toml");
-    let d: Deployment = toml::from_str(text).unwrap_or_else(|e| panic!("{e}"));
-    validate(&d).unwrap_or_else(|p| panic!("{p:?}"))
-}
-
-fn arns() -> Arns {
-    Arns { region: "us-east-1".into(), account: "123456789012".into() }
-}
 
 #[test]
 fn every_resource_is_tagged_and_ordered() {

@@ -4,10 +4,10 @@ use std::collections::BTreeMap;
 
 use aws_sdk_ecs::types::{ClusterField, TaskDefinitionField, TaskDefinitionStatus};
 
-use super::{aws_err, is_missing};
 use crate::aws::Aws;
+use crate::aws_error::{aws_err, is_missing};
 use crate::error::InfraError;
-use crate::model::{CapacityProvider, Cluster, Container, EcrRepository, LogGroup, Tags, TaskDefinition};
+use crate::resources::{CapacityProvider, Cluster, Container, EcrRepository, LogGroup, Tags, TaskDefinition};
 
 pub async fn ecr_repository(aws: &Aws, name: &str) -> Result<Option<EcrRepository>, InfraError> {
     let what = format!("ecr repository {name}");

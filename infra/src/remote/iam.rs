@@ -2,11 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use super::{aws_err, is_missing};
 use crate::aws::Aws;
+use crate::aws_error::{aws_err, is_missing};
 use crate::error::InfraError;
-use crate::model::{Role, ServiceLinkedRole};
 use crate::policy::{canonical, parse_document};
+use crate::resources::{Role, ServiceLinkedRole};
 
 pub async fn role(aws: &Aws, name: &str) -> Result<Option<Role>, InfraError> {
     let what = format!("iam role {name}");

@@ -3,8 +3,8 @@
 
 use aws_sdk_ecr::types::ImageIdentifier;
 
-use super::{aws_err, is_missing};
 use crate::aws::Aws;
+use crate::aws_error::{aws_err, is_missing};
 use crate::error::InfraError;
 use crate::image::ImageRef;
 

@@ -1,5 +1,5 @@
 //! Remote state: reads AWS and maps what it finds to the same normalised shape as the desired
-//! state ([`crate::model`]), so the two can be compared field by field.
+//! state ([`crate::resources`]), so the two can be compared field by field.
 
 mod compute;
 mod iam;
@@ -7,13 +7,9 @@ mod image;
 mod scheduler;
 mod storage;
 
-use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-
 use crate::aws::Aws;
 use crate::error::InfraError;
-use crate::model::Resource;
+use crate::resources::Resource;
 
 pub(crate) use compute::task_definition_revisions;
 pub use image::{Resolved, resolve as resolve_image};
@@ -42,36 +38,4 @@ pub async fn read_all(aws: &Aws, desired: &[Resource]) -> Result<Vec<Option<Reso
         out.push(read(aws, want).await?);
     }
     Ok(out)
-}
-
-/// True when the error is one of `codes` (or an HTTP 404): the thing does not exist.
-pub(crate) fn is_missing<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>, codes: &[&str]) -> bool {
-    e.code().is_some_and(|c| codes.contains(&c)) || e.raw_response().is_some_and(|r| r.status().as_u16() == 404)
-}
-
-/// Wraps an SDK error with the resource and the call.
-pub fn aws_err<E, R>(resource: &str, call: &'static str, e: SdkError<E, R>) -> InfraError
-where
-    E: std::error::Error + ProvideErrorMetadata + 'static,
-    R: std::fmt::Debug + 'static,
-{
-    let detail = match (e.code(), e.message()) {
-        (Some(c), Some(m)) => format!("{c}: {m}"),
-        (Some(c), None) => c.to_owned(),
-        _ => String::new(),
-    };
-    let aws_code = e.code().map(str::to_owned);
-    let mut err = InfraError::aws(resource, call, e);
-    if let InfraError::Aws { code, .. } = &mut err {
-        *code = aws_code;
-    }
-    if let InfraError::Aws { message, .. } = &mut err
-        && !detail.is_empty()
-        && !message.contains(&detail)
-    {
-        message.push_str(" (");
-        message.push_str(&detail);
-        message.push(')');
-    }
-    err
 }

@@ -4,10 +4,10 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_scheduler::types::ScheduleGroupState;
 
-use super::{aws_err, is_missing};
 use crate::aws::Aws;
+use crate::aws_error::{aws_err, is_missing};
 use crate::error::InfraError;
-use crate::model::{CapacityProvider, EcsTarget, Schedule, ScheduleGroup};
+use crate::resources::{CapacityProvider, EcsTarget, Schedule, ScheduleGroup};
 
 /// How long a schedule group that is being deleted is waited for.
 const DELETING_WAIT: Duration = Duration::from_secs(120);

@@ -1,10 +1,10 @@
 //! Reading the output bucket's settings.
 
-use super::{aws_err, is_missing};
 use crate::aws::Aws;
+use crate::aws_error::{aws_err, is_missing};
 use crate::error::InfraError;
-use crate::model::Bucket;
 use crate::policy::{canonical, parse_document};
+use crate::resources::Bucket;
 
 pub async fn bucket(aws: &Aws, name: &str) -> Result<Option<Bucket>, InfraError> {
     let what = format!("s3 bucket {name}");

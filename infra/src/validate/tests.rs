@@ -1,3 +1,5 @@
+use intervalprocessing_jobs::task_env;
+
 use super::{Problem, validate};
 use crate::config::Deployment;
 use intervalprocessing_jobs::Process;
@@ -199,8 +201,8 @@ fn tags_follow_aws_rules() {
 
 #[test]
 fn retention_and_catch_up_outside_what_the_runtime_accepts_are_rejected() {
-    assert_rejects("retention_days = 0", "retention_days", "1-36500");
-    assert_rejects("catch_up_limit = 97", "catch_up_limit", "0-96");
+    assert_rejects("retention_days = 0", "retention_days", "between 1 and 36500");
+    assert_rejects("catch_up_limit = 97", "catch_up_limit", "between 0 and 96");
     assert_eq!(problems("retention_days = 30\ncatch_up_limit = 10"), Vec::new());
 }
 
@@ -214,4 +216,30 @@ fn retention_shorter_than_the_catch_up_horizon_is_warned_about_not_refused() {
     let w = settings("retention_days = 3").retention_warning().unwrap_or_default();
     assert!(w.contains("retention_days = 3") && w.contains("keep at least 5 days"), "{w}");
     assert_eq!(settings("retention_days = 3\ncatch_up_limit = 2").retention_warning(), None);
+}
+
+/// The deployment key that becomes the task variable `var`.
+fn key_of(var: &str) -> &'static str {
+    match var {
+        "OUTPUT_URL" => "output_url",
+        "MONGODB_DATABASE" => "mongodb_database",
+        "SCHEDULE_TIMEZONE" => "schedule_timezone",
+        other => panic!("no deployment key writes {other}"),
+    }
+}
+
+#[test]
+fn every_value_the_runtime_rejects_is_rejected_with_the_runtimes_reason() {
+    for (var, value) in task_env::rejected_examples() {
+        let key = key_of(var);
+        let reason = task_env::rejection(var, &value).unwrap_or_else(|| panic!("{var}={value:?} is accepted"));
+        let p = top_level(key, &toml::Value::String(value.clone()).to_string());
+        assert!(p.iter().any(|p| p.key == key && p.rule == reason), "{key} = {value:?}: want {reason:?}, got {p:?}");
+    }
+}
+
+#[test]
+fn a_local_output_url_is_not_a_deployment() {
+    let p = top_level("output_url", r#""file:///tmp/out""#);
+    assert!(p.iter().any(|p| p.key == "output_url" && p.rule.contains("infra deploys to S3")), "{p:?}");
 }

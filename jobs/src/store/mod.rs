@@ -9,7 +9,7 @@ mod url;
 pub use file::FileStore;
 pub use key::{InvalidKeyPart, ObjectKey};
 pub use s3::S3Store;
-pub use url::{InvalidOutputUrl, OutputUrl};
+pub use url::{InvalidOutputUrl, OutputUrl, bucket_name_rule};
 
 use std::path::PathBuf;
 

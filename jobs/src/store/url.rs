@@ -29,10 +29,8 @@ impl OutputUrl {
         let fail = |reason: &str| InvalidOutputUrl { url: url.to_owned(), reason: reason.to_owned() };
         if let Some(rest) = url.strip_prefix("s3://") {
             let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-            if !valid_bucket(bucket) {
-                return Err(fail(
-                    "the bucket name must be 3-63 characters of a-z 0-9 . - starting and ending with a letter or digit",
-                ));
+            if let Some(why) = bucket_name_rule(bucket) {
+                return Err(fail(&format!("the bucket name {why}")));
             }
             let parts: Vec<&str> = prefix.split('/').filter(|p| !p.is_empty()).collect();
             if prefix.contains("//") || parts.iter().any(|p| check_part(p).is_err()) {
@@ -63,17 +61,57 @@ impl fmt::Display for OutputUrl {
     }
 }
 
-fn valid_bucket(b: &str) -> bool {
-    (3..=63).contains(&b.len())
-        && b.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'.' || c == b'-')
-        && b.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric)
-        && b.as_bytes().last().is_some_and(u8::is_ascii_alphanumeric)
-        && !b.contains("..")
+/// Why `name` is not a general purpose S3 bucket name (the current rules, not the legacy
+/// us-east-1 ones), or `None`. The runtime and `infra validate` both use it through [`OutputUrl::parse`].
+pub fn bucket_name_rule(name: &str) -> Option<&'static str> {
+    let b = name.as_bytes();
+    let edge = |x: Option<&u8>| x.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if !(3..=63).contains(&b.len()) {
+        Some("must be 3-63 characters")
+    } else if !b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'.' || *c == b'-') {
+        Some("may contain only a-z 0-9 . -")
+    } else if !edge(b.first()) || !edge(b.last()) {
+        Some("must start and end with a letter or digit")
+    } else if name.contains("..") {
+        Some("must not contain two adjacent periods")
+    } else if name.split('.').count() == 4 && name.split('.').all(|p| p.parse::<u8>().is_ok()) {
+        Some("must not be formatted as an IP address")
+    } else if ["xn--", "sthree-", "amzn-s3-demo-"].iter().any(|p| name.starts_with(p)) {
+        Some("must not start with xn--, sthree- or amzn-s3-demo-")
+    } else if ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"].iter().any(|s| name.ends_with(s)) {
+        Some("must not end with -s3alias, --ol-s3, .mrap, --x-s3 or --table-s3")
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::OutputUrl;
+    use super::{OutputUrl, bucket_name_rule};
+
+    #[test]
+    fn bucket_names_follow_s3() {
+        let table = [
+            ("intervalprocessing-example", true),
+            ("my.bucket.1", true),
+            ("abc", true),
+            ("ab", false),
+            ("Bad_Bucket", false),
+            ("-lead", false),
+            ("a..b", false),
+            ("192.168.5.4", false),
+            ("xn--bucket", false),
+            ("sthree-bucket", false),
+            ("amzn-s3-demo-bucket", false),
+            ("bucket-s3alias", false),
+            ("bucket--ol-s3", false),
+            ("bucket.mrap", false),
+            ("bucket--x-s3", false),
+        ];
+        for (name, ok) in table {
+            assert_eq!(bucket_name_rule(name).is_none(), ok, "{name:?}: {:?}", bucket_name_rule(name));
+        }
+    }
 
     #[test]
     fn s3_urls_normalise_the_prefix() {

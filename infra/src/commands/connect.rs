@@ -1,0 +1,9 @@
+//! The AWS clients of a command, in the deployment's region.
+
+use crate::aws::Aws;
+use crate::error::InfraError;
+use crate::validate::Settings;
+
+pub(super) async fn connect(settings: &Settings) -> Result<Aws, InfraError> {
+    Aws::connect(&settings.file.region).await
+}
