@@ -10,17 +10,25 @@ use chrono::{SecondsFormat, Utc};
 use intervalprocessing_jobs::Process;
 
 use super::connect;
+use crate::console::Console;
 use crate::error::InfraError;
 use crate::names;
 use crate::remote::aws_err;
 use crate::validate::Settings;
+use crate::InfraOutcome;
 
 fn build_err(e: impl std::fmt::Display) -> InfraError {
     InfraError::Failed(format!("cannot build the RunTask request: {e}"))
 }
 
-pub async fn run(s: &Settings, p: Process, wait: bool, poll: Duration) -> Result<i32, InfraError> {
-    let aws = connect(s).await?;
+pub async fn run(
+    s: &Settings,
+    p: Process,
+    wait: bool,
+    poll: Duration,
+    console: &Console,
+) -> Result<InfraOutcome, InfraError> {
+    let aws = connect(s, console).await?;
     let family = names::task_family(p);
     let scheduled_time = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
     let environment = [("processToRun", p.name()), ("SCHEDULED_TIME", scheduled_time.as_str())]
@@ -44,7 +52,7 @@ pub async fn run(s: &Settings, p: Process, wait: bool, poll: Duration) -> Result
         .build()
         .map_err(build_err)?;
     // The tasks carry the task definition's tags and ECS's managed tags, like scheduled ones.
-    let out = crate::propagation::retry(|| async {
+    let out = crate::propagation::retry(&aws.out, || async {
         aws.ecs
             .run_task()
             .cluster(&s.file.cluster)
@@ -71,9 +79,9 @@ pub async fn run(s: &Settings, p: Process, wait: bool, poll: Duration) -> Result
     let Some(task_arn) = out.tasks().first().and_then(|t| t.task_arn()).map(str::to_owned) else {
         return Err(InfraError::Failed(format!("ecs:RunTask for {family} returned no task")));
     };
-    crate::say!("{task_arn}");
+    console.line(&task_arn);
     if !wait {
-        return Ok(0);
+        return Ok(InfraOutcome::Done);
     }
     loop {
         tokio::time::sleep(poll).await;
@@ -93,11 +101,11 @@ pub async fn run(s: &Settings, p: Process, wait: bool, poll: Duration) -> Result
         }
         let container = task.containers().iter().find(|c| c.name() == Some(names::container(p).as_str()));
         let code = container.and_then(|c| c.exit_code());
-        crate::say!(
+        console.line(format_args!(
             "stopped: {} (exit code {})",
             task.stopped_reason().unwrap_or("no reason given"),
             code.map_or("none".to_owned(), |c| c.to_string())
-        );
-        return Ok(code.unwrap_or(1));
+        ));
+        return Ok(InfraOutcome::TaskExited(code));
     }
 }

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use chrono::Utc;
+use intervalprocessing_infra::Console;
 use intervalprocessing_jobs::error_text::describe;
 use intervalprocessing_jobs::retry::{mongo_is_transient, retry};
 use intervalprocessing_jobs::{JobContext, JobError, JobReport, Process, RetryPolicy, Window, run_job};
@@ -13,8 +14,9 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::ledger::{Ledger, Outcome, Runner, Status};
-use super::stop_code;
-use crate::error::{AppError, FailedWindows, code};
+use super::stop_outcome;
+use crate::error::{AppError, FailedWindows};
+use crate::outcome;
 use crate::progress::{self, WindowProgress};
 use crate::stop::{Stop, StopReason};
 
@@ -24,7 +26,8 @@ use crate::stop::{Stop, StopReason};
 pub const RECORD_LIMIT: Duration = Duration::from_secs(10);
 
 /// What every window of one run shares: the job's context, the process, the ledger and who
-/// writes to it, the stop signal with the grace a stopping job gets, and the run's log span.
+/// writes to it, the stop signal with the grace a stopping job gets, the run's log span, and where
+/// the line of each finished window goes.
 pub struct WindowRun<'a> {
     pub ctx: &'a JobContext,
     pub process: Process,
@@ -34,6 +37,7 @@ pub struct WindowRun<'a> {
     /// `SHUTDOWN_GRACE`.
     pub grace: Duration,
     pub span: &'a tracing::Span,
+    pub out: &'a Console,
 }
 
 /// How one window ended.
@@ -50,7 +54,7 @@ impl WindowRun<'_> {
     /// a transient failure, the deadline, a signal or a lost lease stop the run there, and the
     /// windows it then never starts are recorded `skipped`. Exit 1 (an error naming every failed
     /// window) when any window failed, unless a deadline or signal code says more.
-    pub async fn run(&self, windows: &[Window]) -> Result<i32, AppError> {
+    pub async fn run(&self, windows: &[Window]) -> Result<outcome::Outcome, AppError> {
         let p = self.process;
         let bar = WindowProgress::new(windows.len());
         let mut failed = FailedWindows::new(p);
@@ -58,7 +62,7 @@ impl WindowRun<'_> {
             if let Some(reason) = self.stop.reason() {
                 let why = format!("not started: the run stopped first ({reason:?})");
                 record_skipped(self.ledger, p, &windows[i..], self.who, &why, Instant::now() + RECORD_LIMIT).await;
-                return Ok(stop_code(reason));
+                return Ok(stop_outcome(reason));
             }
             let ended = self.one(w, &bar).await?;
             let v = &ended.verdict;
@@ -86,7 +90,7 @@ impl WindowRun<'_> {
             };
         }
         match failed.windows.is_empty() {
-            true => Ok(code::SUCCESS),
+            true => Ok(outcome::Outcome::Success),
             false => Err(AppError::WindowsFailed(failed)),
         }
     }
@@ -140,7 +144,7 @@ impl WindowRun<'_> {
                 "window did not succeed"
             ),
         }
-        bar.finished_window(|| progress::print_outcome(p, w, self.ctx.tz, &o, elapsed));
+        bar.finished_window(|| self.out.line(progress::outcome_line(p, w, self.ctx.tz, &o, elapsed)));
         Ok(Ended { verdict, recorded, record_by })
     }
 }
@@ -190,7 +194,7 @@ async fn run_one(
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Verdict {
     status: Status,
-    exit: i32,
+    exit: outcome::Outcome,
     error: Option<String>,
     /// The run goes on with the next window: it succeeded, or it failed permanently (bad data,
     /// an unwritable target), so trying the next windows is worth it. A transient failure
@@ -201,9 +205,9 @@ struct Verdict {
 /// The verdict on a window's outcome, given why the run is stopping (if it is).
 fn classify(outcome: &Result<JobReport, JobError>, stop: Option<StopReason>) -> Verdict {
     let stopped =
-        |status, reason, error| Verdict { status, exit: stop_code(reason), error: Some(error), goes_on: false };
+        |status, reason, error| Verdict { status, exit: stop_outcome(reason), error: Some(error), goes_on: false };
     match (outcome, stop) {
-        (Ok(_), _) => Verdict { status: Status::Succeeded, exit: code::SUCCESS, error: None, goes_on: true },
+        (Ok(_), _) => Verdict { status: Status::Succeeded, exit: outcome::Outcome::Success, error: None, goes_on: true },
         (Err(e), Some(reason @ StopReason::Signal(n))) => {
             stopped(Status::Interrupted, reason, format!("interrupted by signal {n}: {e}"))
         }
@@ -213,7 +217,7 @@ fn classify(outcome: &Result<JobReport, JobError>, stop: Option<StopReason>) -> 
         (Err(e), Some(reason @ StopReason::LeaseLost(loss))) => stopped(Status::Failed, reason, format!("{loss}: {e}")),
         (Err(e), None) => Verdict {
             status: Status::Failed,
-            exit: code::FAILED,
+            exit: outcome::Outcome::Failed,
             error: Some(e.to_string()),
             goes_on: !e.is_transient() && !matches!(e, JobError::Cancelled),
         },
@@ -229,21 +233,21 @@ mod tests {
     fn outcomes_map_to_documented_codes() {
         let ok: Result<JobReport, JobError> = Ok(JobReport::default());
         let cancelled: Result<JobReport, JobError> = Err(JobError::Cancelled);
-        assert_eq!(classify(&ok, Some(StopReason::Signal(15))).exit, 0);
+        assert_eq!(classify(&ok, Some(StopReason::Signal(15))).exit.exit_code(), 0);
         assert_eq!(classify(&cancelled, Some(StopReason::Signal(15))).status, Status::Interrupted);
-        assert_eq!(classify(&cancelled, Some(StopReason::Signal(15))).exit, 143);
-        assert_eq!(classify(&cancelled, Some(StopReason::Signal(2))).exit, 130);
+        assert_eq!(classify(&cancelled, Some(StopReason::Signal(15))).exit.exit_code(), 143);
+        assert_eq!(classify(&cancelled, Some(StopReason::Signal(2))).exit.exit_code(), 130);
         let deadline = classify(&cancelled, Some(StopReason::Deadline(Duration::from_secs(1))));
-        assert_eq!((deadline.status, deadline.exit, deadline.goes_on), (Status::TimedOut, 5, false));
+        assert_eq!((deadline.status, deadline.exit.exit_code(), deadline.goes_on), (Status::TimedOut, 5, false));
         let unrenewed = classify(&cancelled, Some(StopReason::LeaseLost(crate::stop::LeaseLoss::NotRenewed)));
-        assert_eq!((unrenewed.status, unrenewed.exit, unrenewed.goes_on), (Status::Failed, 1, false));
+        assert_eq!((unrenewed.status, unrenewed.exit.exit_code(), unrenewed.goes_on), (Status::Failed, 1, false));
         assert!(unrenewed.error.is_some_and(|e| e.contains("could not renew") && !e.contains("another run")));
     }
 
     #[test]
     fn a_permanent_failure_goes_on_and_a_transient_one_stops_the_run() {
         let failed: Result<JobReport, JobError> = Err(JobError::InvalidInput("x".into()));
-        let want = Verdict { status: Status::Failed, exit: 1, error: Some("x".into()), goes_on: true };
+        let want = Verdict { status: Status::Failed, exit: outcome::Outcome::Failed, error: Some("x".into()), goes_on: true };
         assert_eq!(classify(&failed, None), want);
         let io = std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a directory");
         let unwritable = Err(JobError::Store(StoreError::Io { action: "renaming", path: "/x".into(), source: io }));
@@ -251,7 +255,7 @@ mod tests {
         let unreachable =
             StoreError::S3 { action: "put", url: "s3://b/k".into(), message: "dispatch".into(), transient: true };
         let v = classify(&Err(JobError::Store(unreachable)), None);
-        assert_eq!((v.status, v.exit, v.goes_on), (Status::Failed, 1, false));
+        assert_eq!((v.status, v.exit.exit_code(), v.goes_on), (Status::Failed, 1, false));
         assert!(!classify(&Err(JobError::Cancelled), None).goes_on, "a cancelled job never counts as permanent");
     }
 }
