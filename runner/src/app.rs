@@ -136,3 +136,39 @@ impl RunHistory for LedgerHistory {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use intervalprocessing_infra::InfraError;
+    use intervalprocessing_infra::validate::Problem;
+
+    use super::*;
+
+    #[test]
+    fn an_invalid_deployment_file_is_one_error_with_its_problems_and_a_hint_and_exits_3() {
+        let problem = |key: &str, rule: &str| Problem { key: key.into(), rule: rule.into() };
+        let e = AppError::Infra(InfraError::Invalid {
+            path: "deploy/x.toml".into(),
+            problems: vec![
+                problem("process.HourlyDataChange.cron", "6 fields expected"),
+                problem("output_url", "bucket name is invalid"),
+            ],
+        });
+        let (out, stdout, stderr) = Console::captured();
+        assert_eq!(fail(&e, LogFormat::Text, &out), Outcome::Config);
+        assert_eq!(fail(&e, LogFormat::Text, &out).exit_code(), 3);
+        let once = "error: the deployment file deploy/x.toml is invalid:\n  process.HourlyDataChange.cron: 6 fields \
+                    expected\n  output_url: bucket name is invalid\nhint: fix the keys above; `intervalprocessing \
+                    infra validate` checks the file without calling AWS\n";
+        assert_eq!(stderr.text(), once.repeat(2));
+        assert_eq!(stdout.text(), "");
+    }
+
+    #[test]
+    fn an_error_without_a_hint_is_one_line() {
+        let (out, _, stderr) = Console::captured();
+        let e = AppError::Usage("--from must be before --to".into());
+        assert_eq!(fail(&e, LogFormat::Text, &out).exit_code(), 2);
+        assert_eq!(stderr.text(), "error: --from must be before --to\n");
+    }
+}

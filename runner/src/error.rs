@@ -176,4 +176,23 @@ mod tests {
         assert_eq!(e.outcome(), Outcome::Failed);
         assert!(e.hint().is_some_and(|h| h.contains("history --process FileGeneration")));
     }
+
+    #[test]
+    fn infra_errors_keep_their_documented_codes() {
+        let cases = [
+            (InfraError::ConfigRead { path: "f".into(), reason: "missing".into() }, 3),
+            (InfraError::Invalid { path: "f".into(), problems: Vec::new() }, 3),
+            (InfraError::Config("--process: unknown".into()), 3),
+            (InfraError::BadFlag("--image: bad".into()), 2),
+            (InfraError::NeedsApproval { action: "apply these changes" }, 2),
+            (InfraError::Aws { resource: "r".into(), call: "ecs:RunTask", message: "m".into(), code: None }, 1),
+            (InfraError::Declined { action: "apply these changes" }, 1),
+            (InfraError::NotDeployed("schedule".into()), 1),
+            (InfraError::Failed("destroy is incomplete".into()), 1),
+        ];
+        for (e, code) in cases {
+            let text = e.to_string();
+            assert_eq!(AppError::Infra(e).outcome().exit_code(), code, "{text}");
+        }
+    }
 }
