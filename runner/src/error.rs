@@ -118,7 +118,10 @@ impl AppError {
             | AppError::Job(_)
             | AppError::WindowsFailed(_)
             | AppError::Infra(
-                InfraError::Aws { .. } | InfraError::Declined { .. } | InfraError::NotDeployed(_) | InfraError::Failed(_),
+                InfraError::Aws { .. }
+                | InfraError::Declined { .. }
+                | InfraError::NotDeployed(_)
+                | InfraError::Failed(_),
             ) => Outcome::Failed,
             AppError::LeaseHeld { .. } => Outcome::LeaseHeld,
         }

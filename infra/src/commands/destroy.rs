@@ -3,15 +3,15 @@
 
 use super::confirm::confirm;
 use super::connect;
-use crate::desired::desired;
+use crate::InfraOutcome;
 use crate::console::Console;
+use crate::desired::desired;
 use crate::error::InfraError;
 use crate::model::Resource;
 use crate::names::{self, MANAGED_BY_KEY, MANAGED_BY_VALUE};
 use crate::plan::Plan;
 use crate::remote::{bucket_is_empty, read_all, schedule_names};
 use crate::validate::Settings;
-use crate::InfraOutcome;
 
 pub async fn run(s: &Settings, auto_approve: bool, out: &Console) -> Result<InfraOutcome, InfraError> {
     let aws = connect(s, out).await?;

@@ -10,12 +10,12 @@ use chrono::{SecondsFormat, Utc};
 use intervalprocessing_jobs::Process;
 
 use super::connect;
+use crate::InfraOutcome;
 use crate::console::Console;
 use crate::error::InfraError;
 use crate::names;
 use crate::remote::aws_err;
 use crate::validate::Settings;
-use crate::InfraOutcome;
 
 fn build_err(e: impl std::fmt::Display) -> InfraError {
     InfraError::Failed(format!("cannot build the RunTask request: {e}"))

@@ -5,6 +5,7 @@ use chrono::Utc;
 use chrono_tz::Tz;
 
 use super::connect;
+use crate::InfraOutcome;
 use crate::console::Console;
 use crate::cron::AwsSchedule;
 use crate::error::InfraError;
@@ -12,7 +13,6 @@ use crate::history::RunHistory;
 use crate::names;
 use crate::remote::schedule;
 use crate::validate::Settings;
-use crate::InfraOutcome;
 
 pub async fn run(s: &Settings, history: &dyn RunHistory, out: &Console) -> Result<InfraOutcome, InfraError> {
     let aws = connect(s, out).await?;

@@ -3,13 +3,13 @@
 use intervalprocessing_jobs::Process;
 
 use super::connect;
+use crate::InfraOutcome;
 use crate::apply::put_schedule;
 use crate::console::Console;
 use crate::error::InfraError;
 use crate::names;
 use crate::remote::schedule;
 use crate::validate::Settings;
-use crate::InfraOutcome;
 
 pub async fn run(
     s: &Settings,

@@ -10,9 +10,9 @@ use crate::cli::HistoryArgs;
 use crate::config::Config;
 use crate::connect;
 use crate::error::AppError;
-use crate::outcome::Outcome;
 use crate::lifecycle::lease::Lease;
 use crate::lifecycle::ledger::{self, Ledger, int};
+use crate::outcome::Outcome;
 
 /// One ledger entry as printed (`--json` prints an array of these).
 #[derive(Debug, Serialize)]
@@ -101,12 +101,7 @@ pub async fn run(args: HistoryArgs, cfg: &Config, out: &Console) -> Result<Outco
     }
     out.line(format_args!(
         "{:<24} {:<21} {:<11} {:>3} {:>9} {:>9}  DETAIL",
-        "PROCESS",
-        "WINDOW START",
-        "STATUS",
-        "TRY",
-        "SECONDS",
-        "WRITTEN"
+        "PROCESS", "WINDOW START", "STATUS", "TRY", "SECONDS", "WRITTEN"
     ));
     for e in &entries {
         let secs = e.duration_ms.map_or("-".to_owned(), |ms| format!("{:.1}", ms as f64 / 1000.0));

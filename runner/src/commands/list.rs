@@ -3,8 +3,8 @@
 //! `infra status` shows those.
 
 use chrono::Utc;
-use intervalprocessing_infra::cron::AwsSchedule;
 use intervalprocessing_infra::Console;
+use intervalprocessing_infra::cron::AwsSchedule;
 use intervalprocessing_jobs::Process;
 
 use crate::config::Config;

@@ -9,9 +9,9 @@ use intervalprocessing_jobs::Process;
 use crate::cli::RunArgs;
 use crate::config::{Config, MAX_RUN_TIMEOUT, bounded_duration};
 use crate::error::AppError;
-use crate::outcome::Outcome;
 use crate::lifecycle::plan::Selection;
 use crate::lifecycle::{self, RunRequest};
+use crate::outcome::Outcome;
 use crate::stop::Stop;
 use crate::timearg;
 

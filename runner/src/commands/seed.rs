@@ -30,12 +30,7 @@ pub async fn run(args: SeedArgs, cfg: &Config, out: &Console) -> Result<Outcome,
     bar.finish_and_clear();
     out.line(format_args!(
         "seeded {} meters and {} readings ({} intervals left empty) for {} day(s) from {start} ({}) into database {}",
-        report.meters,
-        report.readings,
-        report.gaps,
-        args.days,
-        cfg.tz,
-        cfg.mongodb_database
+        report.meters, report.readings, report.gaps, args.days, cfg.tz, cfg.mongodb_database
     ));
     Ok(Outcome::Success)
 }

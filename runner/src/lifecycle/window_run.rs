@@ -207,7 +207,9 @@ fn classify(outcome: &Result<JobReport, JobError>, stop: Option<StopReason>) -> 
     let stopped =
         |status, reason, error| Verdict { status, exit: stop_outcome(reason), error: Some(error), goes_on: false };
     match (outcome, stop) {
-        (Ok(_), _) => Verdict { status: Status::Succeeded, exit: outcome::Outcome::Success, error: None, goes_on: true },
+        (Ok(_), _) => {
+            Verdict { status: Status::Succeeded, exit: outcome::Outcome::Success, error: None, goes_on: true }
+        }
         (Err(e), Some(reason @ StopReason::Signal(n))) => {
             stopped(Status::Interrupted, reason, format!("interrupted by signal {n}: {e}"))
         }
@@ -247,7 +249,8 @@ mod tests {
     #[test]
     fn a_permanent_failure_goes_on_and_a_transient_one_stops_the_run() {
         let failed: Result<JobReport, JobError> = Err(JobError::InvalidInput("x".into()));
-        let want = Verdict { status: Status::Failed, exit: outcome::Outcome::Failed, error: Some("x".into()), goes_on: true };
+        let want =
+            Verdict { status: Status::Failed, exit: outcome::Outcome::Failed, error: Some("x".into()), goes_on: true };
         assert_eq!(classify(&failed, None), want);
         let io = std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a directory");
         let unwritable = Err(JobError::Store(StoreError::Io { action: "renaming", path: "/x".into(), source: io }));
