@@ -37,17 +37,10 @@ mod tests {
     use super::*;
     use crate::config::Deployment;
 
-    fn settings(extra: &str) -> Settings {
-        let base = r#"
-            region = "us-east-1"
-            image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/intervalprocessing:latest"
-            schedule_timezone = "Europe/Berlin"
-            subnets = ["subnet-0123ab45678cd9"]
-            security_groups = ["sg-01ab2cd34e5678ff9"]
-            mongodb_uri_secret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:mongo-AbCdEf"
-            output_url = "s3://intervalprocessing-test/GeneratedFiles/"
-        "#;
-        let d: Deployment = toml::from_str(&format!("{base}\n{extra}")).unwrap_or_else(|e| panic!("{e}"));
+    /// The example deployment (Europe/Berlin, every schedule disabled) with `top` keys before it.
+    fn settings(top: &str) -> Settings {
+        let text = include_str!("../../../deploy/intervalprocessing.toml");
+        let d: Deployment = toml::from_str(&format!("{top}\n{text}")).unwrap_or_else(|e| panic!("{e}"));
         crate::validate::validate(&d).unwrap_or_else(|p| panic!("{p:?}"))
     }
 
@@ -55,7 +48,7 @@ mod tests {
     fn validate_prints_each_schedule_with_its_next_five_local_fire_times() {
         let (out, stdout, stderr) = Console::captured();
         let now = Utc.with_ymd_and_hms(2026, 3, 28, 23, 50, 0).single().unwrap_or_else(|| panic!("a valid time"));
-        let s = settings("[process.FileGeneration]\nenabled = false\n");
+        let s = settings("");
         assert_eq!(run(&s, now, &out), InfraOutcome::Done);
         let text = stdout.text();
         let lines: Vec<&str> = text.lines().collect();
@@ -65,7 +58,8 @@ mod tests {
         // 02:00 local does not exist on 2026-03-29 (Berlin springs forward): that day is skipped.
         assert_eq!(lines[nightly + 1], "  2026-03-30 02:00 CEST (+02:00)");
         assert_eq!(lines[nightly + 2], "  2026-03-31 02:00 CEST (+02:00)");
-        assert!(text.contains("Run-IntervalProcessing-FileGeneration (cron(30 2 * * ? *), disabled,"), "{text}");
+        let file_generation = "Run-IntervalProcessing-FileGeneration (cron(30 2 * * ? *), disabled, cpu 1024 memory 3072 MiB, timeout 2h)";
+        assert!(lines.contains(&file_generation), "{text}");
         assert_eq!(lines.iter().filter(|l| l.starts_with("  20")).count(), 25, "{text}");
         assert_eq!(stderr.text(), "");
     }
