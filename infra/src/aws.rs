@@ -3,6 +3,7 @@
 use aws_config::BehaviorVersion;
 
 use crate::arns::Arns;
+use crate::console::Console;
 use crate::error::InfraError;
 
 pub struct Aws {
@@ -15,11 +16,13 @@ pub struct Aws {
     pub ecr: aws_sdk_ecr::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub s3: aws_sdk_s3::Client,
+    /// Where calls that wait (for IAM to propagate, for a deletion to finish) say so.
+    pub out: Console,
 }
 
 impl Aws {
     /// Loads the SDK configuration for `region` and asks STS for the account id.
-    pub async fn connect(region: &str) -> Result<Aws, InfraError> {
+    pub async fn connect(region: &str, out: &Console) -> Result<Aws, InfraError> {
         let conf = aws_config::defaults(BehaviorVersion::latest())
             .region(aws_config::Region::new(region.to_owned()))
             .load()
@@ -47,6 +50,7 @@ impl Aws {
             logs: aws_sdk_cloudwatchlogs::Client::new(&conf),
             s3: aws_sdk_s3::Client::from_conf(s3_conf),
             conf,
+            out: out.clone(),
         })
     }
 

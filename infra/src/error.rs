@@ -2,7 +2,7 @@
 
 use crate::problem::Problem;
 
-/// Exit codes shared with the runner (README): 1 failure, 2 usage, 3 configuration.
+/// The runner decides what each error means for the exit code (its `AppError::outcome`).
 #[derive(Debug, thiserror::Error)]
 pub enum InfraError {
     #[error("cannot read the deployment file {path}: {reason}")]
@@ -34,18 +34,6 @@ pub enum InfraError {
 }
 
 impl InfraError {
-    /// The process exit code for this error (see the README's exit code table).
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            InfraError::ConfigRead { .. } | InfraError::Invalid { .. } | InfraError::Config(_) => 3,
-            InfraError::NeedsApproval { .. } | InfraError::BadFlag(_) => 2,
-            InfraError::Aws { .. }
-            | InfraError::Declined { .. }
-            | InfraError::NotDeployed(_)
-            | InfraError::Failed(_) => 1,
-        }
-    }
-
     /// A hint for the operator, printed after the `error:` line.
     pub fn hint(&self) -> Option<String> {
         match self {

@@ -1,7 +1,7 @@
 //! `intervalprocessing infra`: desired state from the deployment file -> read AWS -> plan -> apply.
 //!
-//! The runner's `main` hands the parsed [`InfraArgs`] to [`run`] and maps an [`InfraError`] to its
-//! exit code with [`InfraError::exit_code`].
+//! The runner hands the parsed [`InfraArgs`] and its [`Console`] to [`run`], and turns the
+//! [`InfraOutcome`] or [`InfraError`] it returns into the process's exit code.
 
 pub mod apply;
 pub mod arns;
@@ -10,6 +10,7 @@ pub mod aws_error;
 pub mod aws_rules;
 pub mod commands;
 pub mod config;
+pub mod console;
 pub mod cron;
 pub mod desired;
 pub mod error;
@@ -31,6 +32,7 @@ pub mod validate;
 
 use std::path::PathBuf;
 
+pub use console::{Captured, Console};
 pub use error::InfraError;
 pub use history::{LatestRun, RunHistory};
 
@@ -96,37 +98,18 @@ pub enum InfraCommand {
     Status,
 }
 
-/// Runs one `infra` command. `Ok(code)` is the exit code of a command that did its work
-/// (for example 2 from `plan --detailed-exitcode` when there are changes).
-pub async fn run(args: InfraArgs, history: &dyn RunHistory) -> Result<i32, InfraError> {
-    commands::dispatch(args, history).await
+/// How an `infra` command that did its work ended; the runner maps it to the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InfraOutcome {
+    /// It did what was asked (also: `plan` without `--detailed-exitcode`, whatever it found).
+    Done,
+    /// `plan --detailed-exitcode` found changes, or policies on managed roles the file does not declare.
+    ChangesPending,
+    /// `infra run --wait`: the task stopped; the container's exit code, when ECS reported one.
+    TaskExited(Option<i32>),
 }
 
-/// `println!` that ignores a closed stdout (`infra plan | head` must not panic).
-#[macro_export]
-macro_rules! say {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
-    }};
-}
-
-/// A `warning: …` line on stderr.
-#[macro_export]
-macro_rules! warn_line {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stderr().lock(), "warning: {}", format_args!($($arg)*));
-    }};
-}
-
-/// `print!` that ignores a closed stdout.
-#[macro_export]
-macro_rules! say_raw {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let mut out = std::io::stdout().lock();
-        let _ = write!(out, $($arg)*);
-        let _ = out.flush();
-    }};
+/// Runs one `infra` command, writing what a person reads to `out`.
+pub async fn run(args: InfraArgs, history: &dyn RunHistory, out: &Console) -> Result<InfraOutcome, InfraError> {
+    commands::dispatch(args, history, out).await
 }

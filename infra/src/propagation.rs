@@ -5,6 +5,7 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+use crate::console::Console;
 use crate::error::InfraError;
 
 /// How long to keep retrying a call that fails only because IAM has not propagated yet.
@@ -29,8 +30,8 @@ pub fn backoff(attempt: u32) -> Duration {
 }
 
 /// Runs `call` until it succeeds, fails with another error, or [`BUDGET`] has passed; prints a
-/// progress line before each retry.
-pub async fn retry<T, F, Fut>(mut call: F) -> Result<T, InfraError>
+/// progress line on `out` before each retry.
+pub async fn retry<T, F, Fut>(out: &Console, mut call: F) -> Result<T, InfraError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, InfraError>>,
@@ -55,11 +56,11 @@ where
                 started.elapsed().as_secs()
             )));
         }
-        crate::say!(
+        out.line(format_args!(
             "waiting for IAM to propagate… {name} for {resource} not accepted yet ({}s so far), retrying in {}s",
             started.elapsed().as_secs(),
             wait.as_secs()
-        );
+        ));
         tokio::time::sleep(wait).await;
     }
 }

@@ -208,7 +208,7 @@ mod tests {
         assert!(matches!(scheduled_time(" <aws.scheduler.scheduled-time> "), Ok(None)));
         assert!(matches!(scheduled_time("2026-01-02T03:04:05Z"), Ok(Some(_))));
         for v in ["<aws.scheduler.scheduled-time", "<aws.scheduler.execution-id>", "now"] {
-            assert_eq!(scheduled_time(v).map_err(|e| e.exit_code()).err(), Some(3), "{v}");
+            assert_eq!(scheduled_time(v).map_err(|e| e.outcome().exit_code()).err(), Some(3), "{v}");
         }
     }
 

@@ -1,28 +1,12 @@
-//! The one place that maps every error to a documented exit code and a hint.
-//!
-//! | code  | meaning                                                        |
-//! |-------|----------------------------------------------------------------|
-//! | 0     | success, also when there was nothing to do                     |
-//! | 1     | a job failed (or MongoDB/S3 stayed unreachable)                |
-//! | 2     | usage error (bad flags or arguments)                           |
-//! | 3     | configuration error or unknown process                         |
-//! | 4     | skipped: another run of the process holds the lease            |
-//! | 5     | the process deadline passed                                    |
-//! | 128+N | interrupted by signal N (143 for SIGTERM, 130 for SIGINT)       |
+//! The one place that says what every error means (its [`Outcome`], hence its exit code) and
+//! which hint goes with it.
 
+use intervalprocessing_infra::InfraError;
 use intervalprocessing_jobs::error_text::describe;
 use intervalprocessing_jobs::indexes::IndexError;
 use intervalprocessing_jobs::{JobError, Process, UnknownProcess};
 
-pub mod code {
-    pub const SUCCESS: i32 = 0;
-    pub const FAILED: i32 = 1;
-    pub const USAGE: i32 = 2;
-    pub const CONFIG: i32 = 3;
-    pub const LEASE_HELD: i32 = 4;
-    pub const DEADLINE: i32 = 5;
-    pub const SIGNAL_BASE: i32 = 128;
-}
+use crate::outcome::Outcome;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -59,7 +43,7 @@ pub enum AppError {
     Index(#[from] IndexError),
 
     #[error(transparent)]
-    Infra(#[from] intervalprocessing_infra::InfraError),
+    Infra(#[from] InfraError),
 
     #[error("{0}")]
     Job(#[from] JobError),
@@ -114,21 +98,32 @@ impl AppError {
         move |source| AppError::Mongo { action, source }
     }
 
-    pub fn exit_code(&self) -> i32 {
+    /// What the error means for the exit code.
+    pub fn outcome(&self) -> Outcome {
         match self {
-            AppError::Usage(_) => code::USAGE,
+            AppError::Usage(_)
+            | AppError::Infra(InfraError::BadFlag(_))
+            | AppError::Infra(InfraError::NeedsApproval { .. }) => Outcome::Usage,
             AppError::UnknownProcess(_)
             | AppError::NoProcess
             | AppError::Config { .. }
-            | AppError::Index(IndexError::Unusable(_)) => code::CONFIG,
+            | AppError::Index(IndexError::Unusable(_))
+            | AppError::Infra(InfraError::ConfigRead { .. } | InfraError::Invalid { .. } | InfraError::Config(_)) => {
+                Outcome::Config
+            }
             AppError::Startup(_)
             | AppError::MongoUnreachable { .. }
             | AppError::Mongo { .. }
             | AppError::Index(IndexError::Mongo { .. })
             | AppError::Job(_)
-            | AppError::WindowsFailed(_) => code::FAILED,
-            AppError::LeaseHeld { .. } => code::LEASE_HELD,
-            AppError::Infra(e) => e.exit_code(),
+            | AppError::WindowsFailed(_)
+            | AppError::Infra(
+                InfraError::Aws { .. }
+                | InfraError::Declined { .. }
+                | InfraError::NotDeployed(_)
+                | InfraError::Failed(_),
+            ) => Outcome::Failed,
+            AppError::LeaseHeld { .. } => Outcome::LeaseHeld,
         }
     }
 
@@ -181,7 +176,26 @@ mod tests {
         );
         assert!(line.ends_with("it says running until the window is run again)") && !line.contains('\n'), "{line}");
         let e = AppError::WindowsFailed(f);
-        assert_eq!(e.exit_code(), code::FAILED);
+        assert_eq!(e.outcome(), Outcome::Failed);
         assert!(e.hint().is_some_and(|h| h.contains("history --process FileGeneration")));
+    }
+
+    #[test]
+    fn infra_errors_keep_their_documented_codes() {
+        let cases = [
+            (InfraError::ConfigRead { path: "f".into(), reason: "missing".into() }, 3),
+            (InfraError::Invalid { path: "f".into(), problems: Vec::new() }, 3),
+            (InfraError::Config("--process: unknown".into()), 3),
+            (InfraError::BadFlag("--image: bad".into()), 2),
+            (InfraError::NeedsApproval { action: "apply these changes" }, 2),
+            (InfraError::Aws { resource: "r".into(), call: "ecs:RunTask", message: "m".into(), code: None }, 1),
+            (InfraError::Declined { action: "apply these changes" }, 1),
+            (InfraError::NotDeployed("schedule".into()), 1),
+            (InfraError::Failed("destroy is incomplete".into()), 1),
+        ];
+        for (e, code) in cases {
+            let text = e.to_string();
+            assert_eq!(AppError::Infra(e).outcome().exit_code(), code, "{text}");
+        }
     }
 }

@@ -9,6 +9,7 @@ mod connect;
 mod ecs;
 mod error;
 mod lifecycle;
+mod outcome;
 mod progress;
 mod secret;
 mod stop;

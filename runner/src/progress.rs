@@ -1,15 +1,15 @@
 //! What a person sees on stdout: the plan of a dry run, one line per finished window, and a
 //! progress bar for long manual work (backfills, seeding) when stderr is a terminal.
 
-use intervalprocessing_infra::say;
 use std::io::IsTerminal;
 use std::time::Duration;
 
 use chrono_tz::Tz;
 use indicatif::{ProgressBar, ProgressStyle};
+use intervalprocessing_infra::Console;
 use intervalprocessing_jobs::{Cadence, Process, Window};
 
-use crate::lifecycle::ledger::Outcome;
+use crate::lifecycle::ledger::WindowOutcome;
 
 /// A window as people name it: the local date for daily windows, the UTC interval otherwise.
 pub fn label(p: Process, w: &Window, tz: Tz) -> String {
@@ -19,14 +19,16 @@ pub fn label(p: Process, w: &Window, tz: Tz) -> String {
     }
 }
 
-pub fn print_plan(p: Process, windows: &[Window], tz: Tz) {
-    say!("{p}: would process {} window(s):", windows.len());
+/// What a dry run would process.
+pub fn print_plan(out: &Console, p: Process, windows: &[Window], tz: Tz) {
+    out.line(format_args!("{p}: would process {} window(s):", windows.len()));
     for w in windows {
-        say!("  {}", label(p, w, tz));
+        out.line(format_args!("  {}", label(p, w, tz)));
     }
 }
 
-pub fn print_outcome(p: Process, w: &Window, tz: Tz, o: &Outcome<'_>, elapsed: Duration) {
+/// The line printed when a window is finished.
+pub fn outcome_line(p: Process, w: &Window, tz: Tz, o: &WindowOutcome<'_>, elapsed: Duration) -> String {
     let mut line = format!("{p} {} {} in {:.1}s", label(p, w, tz), o.status, elapsed.as_secs_f64());
     if let Some(r) = o.report {
         line.push_str(&format!(" read={} written={}", r.read, r.written));
@@ -46,12 +48,7 @@ pub fn print_outcome(p: Process, w: &Window, tz: Tz, o: &Outcome<'_>, elapsed: D
     if let Some(e) = o.error {
         line.push_str(&format!(": {e}"));
     }
-    say!("{line}");
-}
-
-/// A window that waited for upstream windows in vain.
-pub fn print_skipped(p: Process, w: &Window, tz: Tz, why: &str) {
-    say!("{p} {} skipped: {why}", label(p, w, tz));
+    line
 }
 
 /// A bar over windows, shown only for several windows on a terminal.

@@ -58,8 +58,8 @@ mod tests {
     #[test]
     fn garbage_and_dst_gaps_are_usage_errors() {
         let ny = chrono_tz::America::New_York;
-        assert_eq!(parse("--at", "yesterday", ny).map_err(|e| e.exit_code()), Err(2));
-        assert_eq!(parse("--at", "2026-03-08T02:30", ny).map_err(|e| e.exit_code()), Err(2));
+        assert_eq!(parse("--at", "yesterday", ny).map_err(|e| e.outcome().exit_code()), Err(2));
+        assert_eq!(parse("--at", "2026-03-08T02:30", ny).map_err(|e| e.outcome().exit_code()), Err(2));
     }
 
     #[test]
@@ -68,14 +68,14 @@ mod tests {
         let santiago = chrono_tz::America::Santiago;
         assert_eq!(parse("--at", "2026-09-06", santiago).ok(), utc("2026-09-06T04:00:00Z"));
         // An explicit time in the gap is still refused.
-        assert_eq!(parse("--at", "2026-09-06T00:30", santiago).map_err(|e| e.exit_code()), Err(2));
+        assert_eq!(parse("--at", "2026-09-06T00:30", santiago).map_err(|e| e.outcome().exit_code()), Err(2));
     }
 
     #[test]
     fn years_outside_0001_to_9999_are_usage_errors_and_the_extremes_are_times() {
         let ny = chrono_tz::America::New_York;
         for v in ["0000-12-31", "10000-01-01", "+99999-01-01T00:00", "-0001-01-01", "262143-12-31"] {
-            assert_eq!(parse("--at", v, ny).map_err(|e| e.exit_code()).err(), Some(2), "{v}");
+            assert_eq!(parse("--at", v, ny).map_err(|e| e.outcome().exit_code()).err(), Some(2), "{v}");
         }
         for v in ["0001-01-01", "9999-12-31", "9999-12-31T23:59:59", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z"] {
             assert!(parse("--at", v, ny).is_ok(), "{v}");

@@ -8,8 +8,8 @@ use mongodb::bson::doc;
 
 use super::output::Output;
 use super::scenario::{self, Dataset, Scenario};
-use crate::support::fixtures::{S3, count_docs};
 use crate::support::TestDb;
+use crate::support::fixtures::{S3, count_docs};
 
 /// Ledger statuses, oldest window first.
 async fn statuses(db: &TestDb) -> Vec<String> {

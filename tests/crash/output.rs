@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::support::fixtures::S3;
 use crate::support::Cli;
+use crate::support::fixtures::S3;
 
 #[derive(Clone)]
 pub enum Output {

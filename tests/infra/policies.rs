@@ -31,9 +31,14 @@ async fn no_written_iam_policy_has_a_wildcard_action_or_an_avoidable_wildcard_re
     let doc = inline_policy(&iam, "IntervalProcessing-Task", "output").await;
     let resources: Vec<String> =
         doc["Statement"].as_array().unwrap_or(&Vec::new()).iter().flat_map(|s| strings(&s["Resource"])).collect();
-    assert!(resources.contains(&format!("arn:aws:s3:::{}/GeneratedFiles/*", crate::infra::harness::BUCKET)), "{resources:?}");
     assert!(
-        !resources.iter().any(|r| r.ends_with(":::*") || r == &format!("arn:aws:s3:::{}/*", crate::infra::harness::BUCKET)),
+        resources.contains(&format!("arn:aws:s3:::{}/GeneratedFiles/*", crate::infra::harness::BUCKET)),
+        "{resources:?}"
+    );
+    assert!(
+        !resources
+            .iter()
+            .any(|r| r.ends_with(":::*") || r == &format!("arn:aws:s3:::{}/*", crate::infra::harness::BUCKET)),
         "{resources:?}"
     );
 }

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use mongodb::bson::{Bson, Document, doc};
 
-use crate::support::fixtures::{Usage, canonical, count_docs, history, readings, usage_rows, utc};
 use crate::support::TestDb;
+use crate::support::fixtures::{Usage, canonical, count_docs, history, readings, usage_rows, utc};
 
 const DAY: &str = "2026-01-15";
 

@@ -6,8 +6,8 @@ use std::time::Duration;
 use mongodb::bson::doc;
 
 use super::common::{Behind, bounded_backoff, failed_clearly, retry_waits, run_once_the_lease_expires, timed};
-use crate::support::fixtures::{Reading, Seed, canonical, count_docs, date, history, readings, rollup_rows, utc};
 use crate::support::TestDb;
+use crate::support::fixtures::{Reading, Seed, canonical, count_docs, date, history, readings, rollup_rows, utc};
 
 const DAY: &str = "2026-01-15";
 

@@ -3,8 +3,8 @@
 
 use mongodb::bson::doc;
 
-use crate::support::fixtures::{Seed, date};
 use crate::support::TestDb;
+use crate::support::fixtures::{Seed, date};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_error_is_one_readable_line_without_the_raw_reply() {

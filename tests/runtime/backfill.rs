@@ -4,8 +4,8 @@ use std::collections::BTreeSet;
 
 use chrono::TimeDelta;
 
-use crate::support::fixtures::{QUARTER, Reading, Seed, canonical, date, history, midnight, readings, run_ok};
 use crate::support::TestDb;
+use crate::support::fixtures::{QUARTER, Reading, Seed, canonical, date, history, midnight, readings, run_ok};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backfill_over_one_day_runs_96_quarter_hour_windows_and_history_lists_each() {

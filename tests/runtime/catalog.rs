@@ -15,7 +15,8 @@ async fn a_process_only_in_the_catalog_is_seen_by_list_run_dry_run_infra_plan_an
     let db = TestDb::new().await;
 
     let list = db.cli().arg("list").run().success();
-    let line = list.stdout.lines().find(|l| l.starts_with(DEMO)).unwrap_or_else(|| panic!("not listed:\n{}", list.stdout));
+    let line =
+        list.stdout.lines().find(|l| l.starts_with(DEMO)).unwrap_or_else(|| panic!("not listed:\n{}", list.stdout));
     assert!(line.contains("cron(10 * * * ? *)") && line.contains("30m"), "{line}");
 
     let at = ["--at", "2026-01-15T10:10:00Z"];
@@ -54,6 +55,10 @@ async fn a_process_only_in_the_catalog_is_seen_by_list_run_dry_run_infra_plan_an
         format!("Run-IntervalProcessing-{DEMO}"),
         format!("/ecs/IntervalProcessing-{DEMO}"),
     ] {
-        assert!(plan.stdout.contains(&format!("{resource}\n")) || plan.stdout.contains(&format!("{resource} ")), "{resource} not planned:\n{}", plan.stdout);
+        assert!(
+            plan.stdout.contains(&format!("{resource}\n")) || plan.stdout.contains(&format!("{resource} ")),
+            "{resource} not planned:\n{}",
+            plan.stdout
+        );
     }
 }

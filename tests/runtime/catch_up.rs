@@ -1,7 +1,7 @@
 //! A scheduled run after a missed tick catches the missed window up.
 
-use crate::support::fixtures::{Reading, Seed, canonical, date, history, readings, utc};
 use crate::support::TestDb;
+use crate::support::fixtures::{Reading, Seed, canonical, date, history, readings, utc};
 
 /// As EventBridge and ECS start it: no arguments, the process and scheduled time in the environment.
 fn scheduled(db: &TestDb, at: &str) -> crate::support::Output {

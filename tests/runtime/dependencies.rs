@@ -158,7 +158,11 @@ async fn an_upstream_window_given_up_for_good_no_longer_holds_the_rollup_back_an
     let started = std::time::Instant::now();
     let out = scheduled(&db, "HourlyDataChange", "2026-01-15T10:00:00Z").run().success();
     assert!(started.elapsed() < Duration::from_secs(60), "it waited for a given-up window: {:?}", started.elapsed());
-    assert!(out.stdout.contains("without given-up upstream windows QuarterHourlyDataChange 2026-01-15 09:45"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("without given-up upstream windows QuarterHourlyDataChange 2026-01-15 09:45"),
+        "{}",
+        out.stdout
+    );
     let entry = db
         .db
         .collection::<Document>("job_runs")

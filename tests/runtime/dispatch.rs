@@ -1,8 +1,8 @@
 //! How the binary is started: `processToRun` (as ECS does) with names and legacy keys, and the
 //! cheap exit-code checks of bad input and dry runs.
 
-use crate::support::fixtures::{Seed, count_docs, date, error_lines, history, readings};
 use crate::support::TestDb;
+use crate::support::fixtures::{Seed, count_docs, date, error_lines, history, readings};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_process_to_run_exits_3_listing_the_valid_names() {

@@ -4,8 +4,8 @@
 use chrono::{NaiveDate, TimeDelta};
 use mongodb::bson::{Document, doc};
 
-use crate::support::fixtures::{Kwh, QUARTER, Seed, count, date, history, num, run_ok, utc};
 use crate::support::TestDb;
+use crate::support::fixtures::{Kwh, QUARTER, Seed, count, date, history, num, run_ok, utc};
 
 const TZ: &str = "America/New_York";
 

@@ -4,8 +4,8 @@
 use chrono::TimeDelta;
 use mongodb::bson::{Document, doc};
 
-use crate::support::fixtures::{S3, Seed, date, history, midnight, run_ok, sha256};
 use crate::support::TestDb;
+use crate::support::fixtures::{S3, Seed, date, history, midnight, run_ok, sha256};
 
 const DAY: &str = "2026-01-15";
 const AT: &str = "2026-01-16T02:30:00Z";

@@ -3,8 +3,8 @@
 use chrono::{TimeDelta, Utc};
 use mongodb::bson::{Document, doc};
 
-use crate::support::fixtures::{history, utc};
 use crate::support::TestDb;
+use crate::support::fixtures::{history, utc};
 
 /// A `running` ledger entry of `run_id` for the hour starting at `start`, as the runtime writes it.
 fn running(start: &str, run_id: &str) -> Document {

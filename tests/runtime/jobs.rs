@@ -4,10 +4,10 @@
 use chrono::TimeDelta;
 use mongodb::bson::{Bson, doc};
 
+use crate::support::TestDb;
 use crate::support::fixtures::{
     Kwh, Reading, Seed, Usage, canonical, count_docs, date, history, midnight, readings, run_ok, usage_rows, utc,
 };
-use crate::support::TestDb;
 
 const DAY: &str = "2026-01-15";
 

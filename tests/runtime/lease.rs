@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 use chrono::{TimeDelta, Utc};
 use mongodb::bson::{Document, doc};
 
-use crate::support::fixtures::{Seed, count_docs, date, error_lines, history, readings};
 use crate::support::TestDb;
+use crate::support::fixtures::{Seed, count_docs, date, error_lines, history, readings};
 
 const AT: &str = "2026-01-15T17:00:00Z";
 

@@ -5,8 +5,8 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use mongodb::bson::{Bson, Document, doc};
 
-use crate::support::fixtures::{history, utc};
 use crate::support::TestDb;
+use crate::support::fixtures::{history, utc};
 
 const P: &str = "QuarterHourlyDataChange";
 

@@ -4,8 +4,8 @@
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use mongodb::bson::doc;
 
-use crate::support::fixtures::{Kwh, Seed, count, error_lines, history, run_ok, utc};
 use crate::support::TestDb;
+use crate::support::fixtures::{Kwh, Seed, count, error_lines, history, run_ok, utc};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bare_date_whose_midnight_does_not_exist_means_the_first_instant_of_that_local_day() {

@@ -7,10 +7,10 @@ use std::path::Path;
 use chrono::{DateTime, TimeDelta, Utc};
 use mongodb::bson::{Bson, Decimal128, Document, doc};
 
+use crate::support::TestDb;
 use crate::support::fixtures::{
     Reading, Seed, count, count_docs, date, error_lines, history, num, readings, run_ok, usage_rows, utc,
 };
-use crate::support::TestDb;
 
 const DAY: &str = "2026-01-15";
 

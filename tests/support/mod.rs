@@ -4,8 +4,8 @@
 
 pub mod aws_faults;
 pub mod cli;
-pub mod fixtures;
 pub mod faults;
+pub mod fixtures;
 pub mod mongo;
 pub mod moto;
 pub mod proxy;

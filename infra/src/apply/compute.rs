@@ -88,7 +88,7 @@ pub async fn delete_ecr_repository(aws: &Aws, r: &EcrRepository) -> Result<(), I
 /// capacity providers fails until the role has propagated: that error is retried.
 pub async fn create_cluster(aws: &Aws, c: &Cluster) -> Result<(), InfraError> {
     let strategy = strategy(&c.default_strategy)?;
-    crate::propagation::retry(|| async {
+    crate::propagation::retry(&aws.out, || async {
         aws.ecs
             .create_cluster()
             .cluster_name(&c.name)

@@ -7,15 +7,16 @@ mod scheduler;
 mod storage;
 
 use crate::aws::Aws;
+use crate::console::Console;
 use crate::error::InfraError;
 use crate::plan::{Action, Plan};
 use crate::resources::Resource;
 
 pub use scheduler::{put_schedule, schedule_target};
 
-/// Applies every change of `plan` (prerequisites first); prints one line per change done, and one
-/// per policy it left in place.
-pub async fn execute(aws: &Aws, plan: &Plan) -> Result<(), InfraError> {
+/// Applies every change of `plan` (prerequisites first); writes one line per change done, and one
+/// per policy it left in place, to `out`.
+pub async fn execute(aws: &Aws, plan: &Plan, out: &Console) -> Result<(), InfraError> {
     for c in plan.prerequisites.iter().chain(&plan.changes) {
         match (c.action, &c.desired, &c.remote) {
             (Action::Create, Some(want), _) => create(aws, want).await?,
@@ -29,16 +30,19 @@ pub async fn execute(aws: &Aws, plan: &Plan) -> Result<(), InfraError> {
             Action::Delete => "deleted",
             Action::NoChange => continue,
         };
-        crate::say!("{word} {} {}", c.kind, c.id);
+        out.line(format_args!("{word} {} {}", c.kind, c.id));
     }
-    report_left(plan);
+    report_left(plan, out);
     Ok(())
 }
 
 /// Says which undeclared policies on managed roles `apply` left alone.
-pub fn report_left(plan: &Plan) {
+pub fn report_left(plan: &Plan, out: &Console) {
     for d in &plan.drift {
-        crate::say!("left {} on {} {} (not in the deployment file; apply never removes it)", d.what, d.kind, d.id);
+        out.line(format_args!(
+            "left {} on {} {} (not in the deployment file; apply never removes it)",
+            d.what, d.kind, d.id
+        ));
     }
 }
 

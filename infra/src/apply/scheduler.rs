@@ -110,7 +110,7 @@ pub fn schedule_target(t: &EcsTarget) -> Result<Target, InfraError> {
 /// the state included, is always sent: UpdateSchedule resets whatever is left out. Right after its
 /// role was created or changed, Scheduler may not be able to assume it yet: that error is retried.
 pub async fn put_schedule(aws: &Aws, s: &Schedule, replace: bool) -> Result<(), InfraError> {
-    crate::propagation::retry(|| put_schedule_once(aws, s, replace)).await
+    crate::propagation::retry(&aws.out, || put_schedule_once(aws, s, replace)).await
 }
 
 async fn put_schedule_once(aws: &Aws, s: &Schedule, replace: bool) -> Result<(), InfraError> {

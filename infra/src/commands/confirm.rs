@@ -1,11 +1,12 @@
 //! Asking before changing AWS: on a terminal only, never silently.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 
+use crate::console::Console;
 use crate::error::InfraError;
 
 /// `Ok` when approved (by flag or by typing `yes`); refuses when stdin is not a terminal.
-pub fn confirm(action: &'static str, auto_approve: bool) -> Result<(), InfraError> {
+pub fn confirm(action: &'static str, auto_approve: bool, out: &Console) -> Result<(), InfraError> {
     if auto_approve {
         return Ok(());
     }
@@ -13,8 +14,7 @@ pub fn confirm(action: &'static str, auto_approve: bool) -> Result<(), InfraErro
     if !stdin.is_terminal() {
         return Err(InfraError::NeedsApproval { action });
     }
-    crate::say_raw!("Do you want to {action}? Only 'yes' will be accepted: ");
-    let _ = std::io::stdout().flush();
+    out.text(format_args!("Do you want to {action}? Only 'yes' will be accepted: "));
     let mut answer = String::new();
     stdin.lock().read_line(&mut answer).map_err(|e| InfraError::Failed(format!("cannot read the answer: {e}")))?;
     if answer.trim() == "yes" { Ok(()) } else { Err(InfraError::Declined { action }) }

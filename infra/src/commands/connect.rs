@@ -1,9 +1,10 @@
 //! The AWS clients of a command, in the deployment's region.
 
 use crate::aws::Aws;
+use crate::console::Console;
 use crate::error::InfraError;
 use crate::validate::Settings;
 
-pub(super) async fn connect(settings: &Settings) -> Result<Aws, InfraError> {
-    Aws::connect(&settings.file.region).await
+pub(super) async fn connect(settings: &Settings, out: &Console) -> Result<Aws, InfraError> {
+    Aws::connect(&settings.file.region, out).await
 }

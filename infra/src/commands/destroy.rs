@@ -3,6 +3,8 @@
 
 use super::confirm::confirm;
 use super::connect::connect;
+use crate::InfraOutcome;
+use crate::console::Console;
 use crate::desired::desired;
 use crate::error::InfraError;
 use crate::names::{self, MANAGED_BY_KEY, MANAGED_BY_VALUE};
@@ -11,8 +13,8 @@ use crate::remote::{bucket_is_empty, read_all, schedule_names};
 use crate::resources::Resource;
 use crate::validate::Settings;
 
-pub async fn run(s: &Settings, auto_approve: bool) -> Result<i32, InfraError> {
-    let aws = connect(s).await?;
+pub async fn run(s: &Settings, auto_approve: bool, out: &Console) -> Result<InfraOutcome, InfraError> {
+    let aws = connect(s, out).await?;
     let want = desired(s, &aws.arns);
     let have = read_all(&aws, &want).await?;
     let managed =
@@ -59,17 +61,17 @@ pub async fn run(s: &Settings, auto_approve: bool) -> Result<i32, InfraError> {
         }
     }
     let plan = Plan::destroy(doomed);
-    crate::say_raw!("{}", plan.render());
+    out.text(plan.render());
     for k in not_ours.iter().chain(&kept) {
-        crate::say!("keeping {k}");
+        out.line(format_args!("keeping {k}"));
     }
     if plan.has_changes() {
-        confirm("destroy these resources", auto_approve)?;
-        crate::apply::execute(&aws, &plan).await?;
-        crate::say!("Destroy complete: {} deleted.", plan.changes.len());
+        confirm("destroy these resources", auto_approve, out)?;
+        crate::apply::execute(&aws, &plan, out).await?;
+        out.line(format_args!("Destroy complete: {} deleted.", plan.changes.len()));
     }
     if kept.is_empty() {
-        Ok(0)
+        Ok(InfraOutcome::Done)
     } else {
         Err(InfraError::Failed(format!(
             "destroy is incomplete: {} managed resource(s) were kept, see above",

@@ -16,28 +16,29 @@ use std::str::FromStr;
 use intervalprocessing_jobs::Process;
 
 use crate::config::Deployment;
+use crate::console::Console;
 use crate::error::InfraError;
 use crate::image::ImageRef;
 use crate::validate::Settings;
-use crate::{InfraArgs, InfraCommand, RunHistory};
+use crate::{InfraArgs, InfraCommand, InfraOutcome, RunHistory};
 
-pub async fn dispatch(args: InfraArgs, history: &dyn RunHistory) -> Result<i32, InfraError> {
+pub async fn dispatch(args: InfraArgs, history: &dyn RunHistory, out: &Console) -> Result<InfraOutcome, InfraError> {
     let settings = load(&args.config)?;
     match args.command {
-        InfraCommand::Validate => validate::run(&settings),
+        InfraCommand::Validate => Ok(validate::run(&settings, chrono::Utc::now(), out)),
         InfraCommand::Plan { detailed_exitcode, image } => {
-            plan::plan(with_image(settings, image.as_deref())?, detailed_exitcode).await
+            plan::plan(with_image(settings, image.as_deref())?, detailed_exitcode, out).await
         }
         InfraCommand::Apply { auto_approve, image } => {
-            plan::apply(with_image(settings, image.as_deref())?, auto_approve).await
+            plan::apply(with_image(settings, image.as_deref())?, auto_approve, out).await
         }
-        InfraCommand::Enable { process } => toggle::run(&settings, processes(process.as_deref())?, true).await,
-        InfraCommand::Disable { process } => toggle::run(&settings, processes(process.as_deref())?, false).await,
-        InfraCommand::Destroy { auto_approve } => destroy::run(&settings, auto_approve).await,
+        InfraCommand::Enable { process } => toggle::run(&settings, processes(process.as_deref())?, true, out).await,
+        InfraCommand::Disable { process } => toggle::run(&settings, processes(process.as_deref())?, false, out).await,
+        InfraCommand::Destroy { auto_approve } => destroy::run(&settings, auto_approve, out).await,
         InfraCommand::Run { process, wait, poll_interval } => {
-            run::run(&settings, parse_process(&process)?, wait, poll_interval).await
+            run::run(&settings, parse_process(&process)?, wait, poll_interval, out).await
         }
-        InfraCommand::Status => status::run(&settings, history).await,
+        InfraCommand::Status => status::run(&settings, history, out).await,
     }
 }
 

@@ -7,22 +7,30 @@ use intervalprocessing_jobs::Process;
 
 use super::connect::connect;
 use super::run_task::run_task_request;
+use crate::InfraOutcome;
 use crate::aws_error::aws_err;
+use crate::console::Console;
 use crate::desired::ecs_target;
 use crate::error::InfraError;
 use crate::names;
 use crate::validate::Settings;
 
-pub async fn run(s: &Settings, p: Process, wait: bool, poll: Duration) -> Result<i32, InfraError> {
+pub async fn run(
+    s: &Settings,
+    p: Process,
+    wait: bool,
+    poll: Duration,
+    console: &Console,
+) -> Result<InfraOutcome, InfraError> {
     let Some(ps) = s.processes.iter().find(|ps| ps.process == p) else {
         return Err(InfraError::Config(format!("{} is not in the deployment", p.name())));
     };
-    let aws = connect(s).await?;
+    let aws = connect(s, console).await?;
     let family = names::task_family(p);
     let scheduled_time = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
     // The schedule's own target, with the current time as the scheduled time.
     let request = run_task_request(&ecs_target(s, &aws.arns, ps, &scheduled_time))?;
-    let out = crate::propagation::retry(|| async {
+    let out = crate::propagation::retry(&aws.out, || async {
         request
             .clone()
             .send_with(&aws.ecs)
@@ -40,9 +48,9 @@ pub async fn run(s: &Settings, p: Process, wait: bool, poll: Duration) -> Result
     let Some(task_arn) = out.tasks().first().and_then(|t| t.task_arn()).map(str::to_owned) else {
         return Err(InfraError::Failed(format!("ecs:RunTask for {family} returned no task")));
     };
-    crate::say!("{task_arn}");
+    console.line(&task_arn);
     if !wait {
-        return Ok(0);
+        return Ok(InfraOutcome::Done);
     }
     loop {
         tokio::time::sleep(poll).await;
@@ -62,11 +70,11 @@ pub async fn run(s: &Settings, p: Process, wait: bool, poll: Duration) -> Result
         }
         let container = task.containers().iter().find(|c| c.name() == Some(names::container(p).as_str()));
         let code = container.and_then(|c| c.exit_code());
-        crate::say!(
+        console.line(format_args!(
             "stopped: {} (exit code {})",
             task.stopped_reason().unwrap_or("no reason given"),
             code.map_or("none".to_owned(), |c| c.to_string())
-        );
-        return Ok(code.unwrap_or(1));
+        ));
+        return Ok(InfraOutcome::TaskExited(code));
     }
 }

@@ -5,6 +5,8 @@ use chrono::Utc;
 use chrono_tz::Tz;
 
 use super::connect::connect;
+use crate::InfraOutcome;
+use crate::console::Console;
 use crate::cron::AwsSchedule;
 use crate::error::InfraError;
 use crate::history::RunHistory;
@@ -12,14 +14,14 @@ use crate::names;
 use crate::remote::schedule;
 use crate::validate::Settings;
 
-pub async fn run(s: &Settings, history: &dyn RunHistory) -> Result<i32, InfraError> {
-    let aws = connect(s).await?;
+pub async fn run(s: &Settings, history: &dyn RunHistory, out: &Console) -> Result<InfraOutcome, InfraError> {
+    let aws = connect(s, out).await?;
     let now = Utc::now();
     for p in &s.processes {
         let name = names::schedule(p.process);
-        crate::say!("{}", p.process.name());
+        out.line(p.process.name());
         match schedule(&aws, &s.file.schedule_group, &name).await? {
-            None => crate::say!("  schedule:  {name} is not deployed (run infra apply)"),
+            None => out.line(format_args!("  schedule:  {name} is not deployed (run infra apply)")),
             Some(sch) => {
                 let tz: Option<Tz> = sch.timezone.parse().ok();
                 let next = match (AwsSchedule::parse(&sch.expression), tz) {
@@ -29,21 +31,21 @@ pub async fn run(s: &Settings, history: &dyn RunHistory) -> Result<i32, InfraErr
                     (Ok(_), Some(_)) => "none (disabled)".to_owned(),
                     _ => "unknown (the expression or time zone does not parse)".to_owned(),
                 };
-                crate::say!("  schedule:  {name} {}", sch.state);
-                crate::say!("  cron:      {} in {}", sch.expression, sch.timezone);
-                crate::say!("  next:      {next}");
+                out.line(format_args!("  schedule:  {name} {}", sch.state));
+                out.line(format_args!("  cron:      {} in {}", sch.expression, sch.timezone));
+                out.line(format_args!("  next:      {next}"));
             }
         }
         match history.latest(p.process).await {
-            Ok(Some(run)) => crate::say!(
+            Ok(Some(run)) => out.line(format_args!(
                 "  last run:  {} for {}{}",
                 run.status,
                 run.window,
                 run.ended_at.map(|e| format!(", ended {e}")).unwrap_or_default()
-            ),
-            Ok(None) => crate::say!("  last run:  none recorded"),
-            Err(reason) => crate::say!("  last run:  unknown ({reason})"),
+            )),
+            Ok(None) => out.line("  last run:  none recorded"),
+            Err(reason) => out.line(format_args!("  last run:  unknown ({reason})")),
         }
     }
-    Ok(0)
+    Ok(InfraOutcome::Done)
 }

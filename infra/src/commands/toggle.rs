@@ -3,14 +3,21 @@
 use intervalprocessing_jobs::Process;
 
 use super::connect::connect;
+use crate::InfraOutcome;
 use crate::apply::put_schedule;
+use crate::console::Console;
 use crate::error::InfraError;
 use crate::names;
 use crate::remote::schedule;
 use crate::validate::Settings;
 
-pub async fn run(s: &Settings, processes: Vec<Process>, enable: bool) -> Result<i32, InfraError> {
-    let aws = connect(s).await?;
+pub async fn run(
+    s: &Settings,
+    processes: Vec<Process>,
+    enable: bool,
+    out: &Console,
+) -> Result<InfraOutcome, InfraError> {
+    let aws = connect(s, out).await?;
     let want = if enable { "ENABLED" } else { "DISABLED" };
     let group = &s.file.schedule_group;
     for p in processes {
@@ -19,13 +26,13 @@ pub async fn run(s: &Settings, processes: Vec<Process>, enable: bool) -> Result<
             return Err(InfraError::NotDeployed(format!("schedule {group}/{name} does not exist")));
         };
         if current.state == want {
-            crate::say!("{group}/{name} is already {want}");
+            out.line(format_args!("{group}/{name} is already {want}"));
             continue;
         }
         // UpdateSchedule replaces the schedule: send everything it has now, with only the state changed.
         current.state = want.to_owned();
         put_schedule(&aws, &current, true).await?;
-        crate::say!("{group}/{name} is now {want}");
+        out.line(format_args!("{group}/{name} is now {want}"));
     }
-    Ok(0)
+    Ok(InfraOutcome::Done)
 }

@@ -33,7 +33,8 @@ pub fn execution_role(s: &Settings, arns: &Arns) -> Role {
             vec![ecr.repository_arn(arns.partition())],
         ));
     }
-    let log_streams = Process::all().map(|p| format!("{}:log-stream:*", arns.log_group(&names::log_group(p)))).collect();
+    let log_streams =
+        Process::all().map(|p| format!("{}:log-stream:*", arns.log_group(&names::log_group(p)))).collect();
     statements.push(allow("WriteLogs", &["logs:CreateLogStream", "logs:PutLogEvents"], log_streams));
     statements.push(allow(
         "ReadMongoUri",

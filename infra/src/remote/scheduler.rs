@@ -33,7 +33,7 @@ pub async fn schedule_group(aws: &Aws, name: &str) -> Result<Option<ScheduleGrou
                 DELETING_WAIT.as_secs()
             )));
         }
-        crate::say!("waiting for {what} to finish deleting…");
+        aws.out.line(format_args!("waiting for {what} to finish deleting…"));
         tokio::time::sleep(Duration::from_secs(3)).await;
     };
     let arn = out.arn().unwrap_or_default();

@@ -1,6 +1,6 @@
 //! `history`: the ledger, newest window first, as a table or JSON.
 
-use intervalprocessing_infra::say;
+use intervalprocessing_infra::Console;
 use intervalprocessing_jobs::Process;
 use intervalprocessing_jobs::window::rfc3339;
 use mongodb::bson::Document;
@@ -12,6 +12,7 @@ use crate::connect;
 use crate::error::AppError;
 use crate::lifecycle::lease::Lease;
 use crate::lifecycle::ledger::{self, Ledger, int};
+use crate::outcome::Outcome;
 
 /// One ledger entry as printed (`--json` prints an array of these).
 #[derive(Debug, Serialize)]
@@ -75,7 +76,7 @@ impl Entry {
     }
 }
 
-pub async fn run(args: HistoryArgs, cfg: &Config) -> Result<i32, AppError> {
+pub async fn run(args: HistoryArgs, cfg: &Config, out: &Console) -> Result<Outcome, AppError> {
     let process = args.process.as_deref().map(str::parse::<Process>).transpose()?;
     let db = connect::mongo(cfg).await?;
     let docs = Ledger::new(&db).recent(process, args.limit).await.map_err(AppError::mongo("reading the ledger"))?;
@@ -91,22 +92,17 @@ pub async fn run(args: HistoryArgs, cfg: &Config) -> Result<i32, AppError> {
     }
     if args.json {
         let json = serde_json::to_string_pretty(&entries).map_err(|e| AppError::Startup(format!("JSON: {e}")))?;
-        say!("{json}");
-        return Ok(0);
+        out.line(&json);
+        return Ok(Outcome::Success);
     }
     if entries.is_empty() {
-        say!("no runs recorded yet");
-        return Ok(0);
+        out.line("no runs recorded yet");
+        return Ok(Outcome::Success);
     }
-    say!(
+    out.line(format_args!(
         "{:<24} {:<21} {:<11} {:>3} {:>9} {:>9}  DETAIL",
-        "PROCESS",
-        "WINDOW START",
-        "STATUS",
-        "TRY",
-        "SECONDS",
-        "WRITTEN"
-    );
+        "PROCESS", "WINDOW START", "STATUS", "TRY", "SECONDS", "WRITTEN"
+    ));
     for e in &entries {
         let secs = e.duration_ms.map_or("-".to_owned(), |ms| format!("{:.1}", ms as f64 / 1000.0));
         let written = e.written.map_or("-".to_owned(), |w| w.to_string());
@@ -121,7 +117,7 @@ pub async fn run(args: HistoryArgs, cfg: &Config) -> Result<i32, AppError> {
             }
             (false, false) => e.error.clone().or_else(|| e.output.clone()).unwrap_or_default(),
         };
-        say!(
+        out.line(format_args!(
             "{:<24} {:<21} {:<11} {:>3} {:>9} {:>9}  {}",
             e.process,
             e.window_start.as_deref().unwrap_or("-"),
@@ -130,9 +126,9 @@ pub async fn run(args: HistoryArgs, cfg: &Config) -> Result<i32, AppError> {
             secs,
             written,
             detail
-        );
+        ));
     }
-    Ok(0)
+    Ok(Outcome::Success)
 }
 
 /// The newest entry of `process`, for `infra status`.

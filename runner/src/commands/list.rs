@@ -3,16 +3,17 @@
 //! `infra status` shows those.
 
 use chrono::Utc;
+use intervalprocessing_infra::Console;
 use intervalprocessing_infra::cron::AwsSchedule;
-use intervalprocessing_infra::say;
 use intervalprocessing_jobs::Process;
 
 use crate::config::Config;
 use crate::error::AppError;
+use crate::outcome::Outcome;
 
-pub fn run(cfg: &Config) -> Result<i32, AppError> {
+pub fn run(cfg: &Config, out: &Console) -> Result<Outcome, AppError> {
     let now = Utc::now();
-    say!("{:<24} {:<8} {:<22} {:<8} NEXT RUNS ({})", "PROCESS", "CADENCE", "CRON", "TIMEOUT", cfg.tz);
+    out.line(format_args!("{:<24} {:<8} {:<22} {:<8} NEXT RUNS ({})", "PROCESS", "CADENCE", "CRON", "TIMEOUT", cfg.tz));
     for p in Process::all() {
         let cron = p.default_cron();
         let schedule = AwsSchedule::parse(cron)
@@ -22,14 +23,14 @@ pub fn run(cfg: &Config) -> Result<i32, AppError> {
             .into_iter()
             .map(|t| t.with_timezone(&cfg.tz).format("%Y-%m-%d %H:%M").to_string())
             .collect();
-        say!(
+        out.line(format_args!(
             "{:<24} {:<8} {:<22} {:<8} {}",
             p.name(),
             p.cadence().label(),
             cron,
             humantime::format_duration(p.default_timeout()).to_string(),
             next.join(", ")
-        );
+        ));
     }
-    Ok(0)
+    Ok(Outcome::Success)
 }

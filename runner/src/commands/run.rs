@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use chrono::Utc;
+use intervalprocessing_infra::Console;
 use intervalprocessing_jobs::Process;
 
 use crate::cli::RunArgs;
@@ -10,10 +11,11 @@ use crate::config::{Config, MAX_RUN_TIMEOUT, bounded_duration};
 use crate::error::AppError;
 use crate::lifecycle::plan::Selection;
 use crate::lifecycle::{self, RunRequest};
+use crate::outcome::Outcome;
 use crate::stop::Stop;
 use crate::timearg;
 
-pub async fn run(args: RunArgs, cfg: &Config) -> Result<i32, AppError> {
+pub async fn run(args: RunArgs, cfg: &Config, out: &Console) -> Result<Outcome, AppError> {
     let name = args.process.filter(|p| !p.trim().is_empty()).ok_or(AppError::NoProcess)?;
     let process: Process = name.parse()?;
     let selection = match (&args.at, &args.from, &args.to) {
@@ -38,5 +40,5 @@ pub async fn run(args: RunArgs, cfg: &Config) -> Result<i32, AppError> {
     stop.listen_for_signals().map_err(|e| AppError::Startup(format!("cannot listen for signals: {e}")))?;
     let req =
         RunRequest { process, selection, dry_run: args.dry_run, timeout, ignore_retention: args.ignore_retention };
-    lifecycle::run(cfg, req, stop).await
+    lifecycle::run(cfg, req, stop, out).await
 }

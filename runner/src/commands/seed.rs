@@ -1,15 +1,16 @@
 //! `seed`: demo meters and readings for local work.
 
 use chrono::{Datelike, Days, NaiveDate, Utc};
-use intervalprocessing_infra::say;
+use intervalprocessing_infra::Console;
 use intervalprocessing_jobs::seed::{SeedSpec, seed};
 
 use crate::cli::SeedArgs;
 use crate::config::Config;
 use crate::error::AppError;
+use crate::outcome::Outcome;
 use crate::{connect, progress};
 
-pub async fn run(args: SeedArgs, cfg: &Config) -> Result<i32, AppError> {
+pub async fn run(args: SeedArgs, cfg: &Config, out: &Console) -> Result<Outcome, AppError> {
     let start = match &args.start {
         Some(s) => s
             .parse::<NaiveDate>()
@@ -27,14 +28,9 @@ pub async fn run(args: SeedArgs, cfg: &Config) -> Result<i32, AppError> {
     let bar = progress::bar(spec.intervals(), "readings");
     let report = seed(&db, &spec, |done| bar.set_position(done)).await.map_err(AppError::mongo("writing demo data"))?;
     bar.finish_and_clear();
-    say!(
+    out.line(format_args!(
         "seeded {} meters and {} readings ({} intervals left empty) for {} day(s) from {start} ({}) into database {}",
-        report.meters,
-        report.readings,
-        report.gaps,
-        args.days,
-        cfg.tz,
-        cfg.mongodb_database
-    );
-    Ok(0)
+        report.meters, report.readings, report.gaps, args.days, cfg.tz, cfg.mongodb_database
+    ));
+    Ok(Outcome::Success)
 }

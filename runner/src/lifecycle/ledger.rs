@@ -57,7 +57,7 @@ pub struct Runner {
 
 /// How one attempt at a window ended.
 #[derive(Debug, Clone, Copy)]
-pub struct Outcome<'a> {
+pub struct WindowOutcome<'a> {
     pub status: Status,
     pub started: DateTime<Utc>,
     pub report: Option<&'a JobReport>,
@@ -185,7 +185,7 @@ impl Ledger {
         process: Process,
         w: &Window,
         who: &Runner,
-        o: &Outcome<'_>,
+        o: &WindowOutcome<'_>,
     ) -> mongodb::error::Result<()> {
         let ended = Utc::now();
         let mut set = doc! {

@@ -9,8 +9,9 @@ pub mod plan;
 mod upstream;
 mod window_run;
 
-use intervalprocessing_infra::say;
 use std::time::Duration;
+
+use intervalprocessing_infra::Console;
 
 use intervalprocessing_jobs::error_text::describe;
 use intervalprocessing_jobs::{JobContext, JobSettings, Process, RetryPolicy, Windowing};
@@ -24,7 +25,8 @@ use self::plan::Selection;
 use self::upstream::Upstream;
 use self::window_run::WindowRun;
 use crate::config::Config;
-use crate::error::{AppError, code};
+use crate::error::AppError;
+use crate::outcome::Outcome;
 use crate::stop::{Stop, StopReason};
 use crate::{connect, progress};
 
@@ -44,21 +46,22 @@ pub struct RunRequest {
     pub ignore_retention: bool,
 }
 
-/// The exit code a stop reason leads to.
-pub fn stop_code(reason: StopReason) -> i32 {
+/// What a stop reason means for the exit code.
+pub fn stop_outcome(reason: StopReason) -> Outcome {
     match reason {
-        StopReason::Signal(n) => code::SIGNAL_BASE + n,
-        StopReason::Deadline(_) => code::DEADLINE,
-        StopReason::LeaseLost(_) => code::FAILED,
+        StopReason::Signal(n) => Outcome::Signal(n),
+        StopReason::Deadline(_) => Outcome::Deadline,
+        StopReason::LeaseLost(_) => Outcome::Failed,
     }
 }
 
-pub async fn run(cfg: &Config, req: RunRequest, stop: Stop) -> Result<i32, AppError> {
+/// Runs the request; the dry-run plan and one line per window go to `out`.
+pub async fn run(cfg: &Config, req: RunRequest, stop: Stop, out: &Console) -> Result<Outcome, AppError> {
     let run_id = uuid::Uuid::new_v4().to_string();
     let span = tracing::info_span!("run", process = %req.process, run_id = %run_id, window = tracing::field::Empty);
     // Boxed: the run's state machine nests deep enough to exceed the compiler's query depth
     // when laid out inline in every caller's.
-    Box::pin(run_in_span(cfg, req, stop, run_id, span.clone()).instrument(span)).await
+    Box::pin(run_in_span(cfg, req, stop, run_id, span.clone(), out).instrument(span)).await
 }
 
 async fn run_in_span(
@@ -67,7 +70,8 @@ async fn run_in_span(
     stop: Stop,
     run_id: String,
     span: tracing::Span,
-) -> Result<i32, AppError> {
+    out: &Console,
+) -> Result<Outcome, AppError> {
     let p = req.process;
     if let Some(needed) =
         intervalprocessing_jobs::retention::shorter_than_catch_up(cfg.retention_days, cfg.catch_up_limit)
@@ -89,19 +93,19 @@ async fn run_in_span(
         false => Some(plan::windows(req.selection, &windowing, p, catch_up, None).await?),
     };
     if let (true, Some(ws)) = (req.dry_run, &planned) {
-        progress::print_plan(p, ws, cfg.tz);
-        return Ok(code::SUCCESS);
+        progress::print_plan(out, p, ws, cfg.tz);
+        return Ok(Outcome::Success);
     }
 
     let db = tokio::select! {
         db = connect::mongo(cfg) => db?,
-        _ = stop.fired() => return Ok(stop.reason().map_or(code::FAILED, stop_code)),
+        _ = stop.fired() => return Ok(stop.reason().map_or(Outcome::Failed, stop_outcome)),
     };
     let ledger = Ledger::new(&db);
     if req.dry_run {
         let ws = plan::windows(req.selection, &windowing, p, catch_up, Some(&ledger)).await?;
-        progress::print_plan(p, &ws, cfg.tz);
-        return Ok(code::SUCCESS);
+        progress::print_plan(out, p, &ws, cfg.tz);
+        return Ok(Outcome::Success);
     }
 
     ledger.ensure_indexes().await?;
@@ -128,8 +132,8 @@ async fn run_in_span(
             None => plan::windows(req.selection, &windowing, p, catch_up, Some(&ledger)).await?,
         };
         if ws.is_empty() {
-            say!("{p}: no whole window to process in the given range");
-            return Ok(code::SUCCESS);
+            out.line(format_args!("{p}: no whole window to process in the given range"));
+            return Ok(Outcome::Success);
         }
         let store = match p.spec().writes_files {
             true => Some(connect::store(cfg, stop.token()).await),
@@ -155,6 +159,7 @@ async fn run_in_span(
             grace: cfg.shutdown_grace,
             span: &span,
             upstream: &upstream,
+            out,
         };
         run.run(&ws).await
     }

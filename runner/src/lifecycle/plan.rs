@@ -73,8 +73,14 @@ mod tests {
         let from = Utc.with_ymd_and_hms(1, 1, 1, 0, 0, 0).single().unwrap_or_default();
         let to = Utc.with_ymd_and_hms(9999, 12, 31, 0, 0, 0).single().unwrap_or_default();
         let started = std::time::Instant::now();
-        let refused =
-            windows(Selection::Backfill { from, to }, &q(), "QuarterHourlyDataChange".parse::<Process>().unwrap(), RULE, None).await;
+        let refused = windows(
+            Selection::Backfill { from, to },
+            &q(),
+            "QuarterHourlyDataChange".parse::<Process>().unwrap(),
+            RULE,
+            None,
+        )
+        .await;
         // 3 652 058 days of 96 quarter-hours.
         match refused {
             Err(AppError::Usage(m)) => assert!(m.contains("covers 350597568 windows"), "{m}"),

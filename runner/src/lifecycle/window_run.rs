@@ -6,16 +6,18 @@
 use std::time::Duration;
 
 use chrono::Utc;
+use intervalprocessing_infra::Console;
 use intervalprocessing_jobs::error_text::describe;
 use intervalprocessing_jobs::retry::{mongo_is_transient, retry};
 use intervalprocessing_jobs::{JobContext, JobError, JobReport, Process, RetryPolicy, Window, run_job};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::ledger::{Ledger, Outcome, Runner, Status};
-use super::stop_code;
+use super::ledger::{Ledger, Runner, Status, WindowOutcome};
+use super::stop_outcome;
 use super::upstream::{Readiness, Upstream, waiting_reason};
-use crate::error::{AppError, FailedWindows, code};
+use crate::error::{AppError, FailedWindows};
+use crate::outcome::Outcome;
 use crate::progress::{self, WindowProgress};
 use crate::stop::{Stop, StopReason};
 
@@ -25,7 +27,8 @@ use crate::stop::{Stop, StopReason};
 pub const RECORD_LIMIT: Duration = Duration::from_secs(10);
 
 /// What every window of one run shares: the job's context, the process, the ledger and who
-/// writes to it, the stop signal with the grace a stopping job gets, and the run's log span.
+/// writes to it, the stop signal with the grace a stopping job gets, the run's log span, and where
+/// the line of each finished window goes.
 pub struct WindowRun<'a> {
     pub ctx: &'a JobContext,
     pub process: Process,
@@ -37,6 +40,7 @@ pub struct WindowRun<'a> {
     pub span: &'a tracing::Span,
     /// The wait for upstream windows (declared dependencies).
     pub upstream: &'a Upstream<'a>,
+    pub out: &'a Console,
 }
 
 /// How one window ended.
@@ -53,7 +57,7 @@ impl WindowRun<'_> {
     /// a transient failure, the deadline, a signal or a lost lease stop the run there, and the
     /// windows it then never starts are recorded `skipped`. Exit 1 (an error naming every failed
     /// window) when any window failed, unless a deadline or signal code says more.
-    pub async fn run(&self, windows: &[Window]) -> Result<i32, AppError> {
+    pub async fn run(&self, windows: &[Window]) -> Result<Outcome, AppError> {
         let p = self.process;
         let bar = WindowProgress::new(windows.len());
         let mut failed = FailedWindows::new(p);
@@ -70,7 +74,7 @@ impl WindowRun<'_> {
                         self.waited_in_vain(&windows[i..], &missing).await;
                         failed.not_started = windows.len() - i;
                         return match failed.windows.is_empty() {
-                            true => Ok(code::SUCCESS),
+                            true => Ok(Outcome::Success),
                             false => Err(AppError::WindowsFailed(failed)),
                         };
                     }
@@ -102,17 +106,17 @@ impl WindowRun<'_> {
             };
         }
         match failed.windows.is_empty() {
-            true => Ok(code::SUCCESS),
+            true => Ok(Outcome::Success),
             false => Err(AppError::WindowsFailed(failed)),
         }
     }
 
     /// When the run has been told to stop: marks `rest` skipped and gives the exit code.
-    async fn stopping(&self, rest: &[Window]) -> Option<i32> {
+    async fn stopping(&self, rest: &[Window]) -> Option<Outcome> {
         let reason = self.stop.reason()?;
         let why = format!("not started: the run stopped first ({reason:?})");
         record_skipped(self.ledger, self.process, rest, self.who, &why, Instant::now() + RECORD_LIMIT).await;
-        Some(stop_code(reason))
+        Some(stop_outcome(reason))
     }
 
     /// `rest[0]` waited for upstream windows that did not succeed in time: it and the windows
@@ -121,7 +125,7 @@ impl WindowRun<'_> {
         let (p, tz) = (self.process, self.ctx.tz);
         let why = waiting_reason(missing, tz);
         tracing::warn!(reason = %why, windows = rest.len(), "upstream windows did not succeed in time; skipping");
-        progress::print_skipped(p, &rest[0], tz, &why);
+        self.out.line(format_args!("{p} {} skipped: {why}", progress::label(p, &rest[0], tz)));
         let by = Instant::now() + RECORD_LIMIT;
         record_skipped(self.ledger, p, &rest[..1], self.who, &why, by).await;
         let after = format!("not started: the window before it is {why}");
@@ -144,7 +148,7 @@ impl WindowRun<'_> {
         let verdict = classify(&outcome, self.stop.reason());
         let report = outcome.as_ref().ok();
         let error = verdict.error.as_deref();
-        let o = Outcome { status: verdict.status, started, report, error, upstream_given_up: given_up };
+        let o = WindowOutcome { status: verdict.status, started, report, error, upstream_given_up: given_up };
         let status = o.status;
         let record =
             retry(RetryPolicy::default(), "ledger finish", &never, mongo_is_transient, || ledger.finish(p, w, who, &o));
@@ -179,7 +183,7 @@ impl WindowRun<'_> {
                 "window did not succeed"
             ),
         }
-        bar.finished_window(|| progress::print_outcome(p, w, self.ctx.tz, &o, elapsed));
+        bar.finished_window(|| self.out.line(progress::outcome_line(p, w, self.ctx.tz, &o, elapsed)));
         Ok(Ended { verdict, recorded, record_by })
     }
 }
@@ -229,7 +233,7 @@ async fn run_one(
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Verdict {
     status: Status,
-    exit: i32,
+    exit: Outcome,
     error: Option<String>,
     /// The run goes on with the next window: it succeeded, or it failed permanently (bad data,
     /// an unwritable target), so trying the next windows is worth it. A transient failure
@@ -240,9 +244,9 @@ struct Verdict {
 /// The verdict on a window's outcome, given why the run is stopping (if it is).
 fn classify(outcome: &Result<JobReport, JobError>, stop: Option<StopReason>) -> Verdict {
     let stopped =
-        |status, reason, error| Verdict { status, exit: stop_code(reason), error: Some(error), goes_on: false };
+        |status, reason, error| Verdict { status, exit: stop_outcome(reason), error: Some(error), goes_on: false };
     match (outcome, stop) {
-        (Ok(_), _) => Verdict { status: Status::Succeeded, exit: code::SUCCESS, error: None, goes_on: true },
+        (Ok(_), _) => Verdict { status: Status::Succeeded, exit: Outcome::Success, error: None, goes_on: true },
         (Err(e), Some(reason @ StopReason::Signal(n))) => {
             stopped(Status::Interrupted, reason, format!("interrupted by signal {n}: {e}"))
         }
@@ -252,7 +256,7 @@ fn classify(outcome: &Result<JobReport, JobError>, stop: Option<StopReason>) -> 
         (Err(e), Some(reason @ StopReason::LeaseLost(loss))) => stopped(Status::Failed, reason, format!("{loss}: {e}")),
         (Err(e), None) => Verdict {
             status: Status::Failed,
-            exit: code::FAILED,
+            exit: Outcome::Failed,
             error: Some(e.to_string()),
             goes_on: !e.is_transient() && !matches!(e, JobError::Cancelled),
         },
@@ -268,21 +272,21 @@ mod tests {
     fn outcomes_map_to_documented_codes() {
         let ok: Result<JobReport, JobError> = Ok(JobReport::default());
         let cancelled: Result<JobReport, JobError> = Err(JobError::Cancelled);
-        assert_eq!(classify(&ok, Some(StopReason::Signal(15))).exit, 0);
+        assert_eq!(classify(&ok, Some(StopReason::Signal(15))).exit.exit_code(), 0);
         assert_eq!(classify(&cancelled, Some(StopReason::Signal(15))).status, Status::Interrupted);
-        assert_eq!(classify(&cancelled, Some(StopReason::Signal(15))).exit, 143);
-        assert_eq!(classify(&cancelled, Some(StopReason::Signal(2))).exit, 130);
+        assert_eq!(classify(&cancelled, Some(StopReason::Signal(15))).exit.exit_code(), 143);
+        assert_eq!(classify(&cancelled, Some(StopReason::Signal(2))).exit.exit_code(), 130);
         let deadline = classify(&cancelled, Some(StopReason::Deadline(Duration::from_secs(1))));
-        assert_eq!((deadline.status, deadline.exit, deadline.goes_on), (Status::TimedOut, 5, false));
+        assert_eq!((deadline.status, deadline.exit.exit_code(), deadline.goes_on), (Status::TimedOut, 5, false));
         let unrenewed = classify(&cancelled, Some(StopReason::LeaseLost(crate::stop::LeaseLoss::NotRenewed)));
-        assert_eq!((unrenewed.status, unrenewed.exit, unrenewed.goes_on), (Status::Failed, 1, false));
+        assert_eq!((unrenewed.status, unrenewed.exit.exit_code(), unrenewed.goes_on), (Status::Failed, 1, false));
         assert!(unrenewed.error.is_some_and(|e| e.contains("could not renew") && !e.contains("another run")));
     }
 
     #[test]
     fn a_permanent_failure_goes_on_and_a_transient_one_stops_the_run() {
         let failed: Result<JobReport, JobError> = Err(JobError::InvalidInput("x".into()));
-        let want = Verdict { status: Status::Failed, exit: 1, error: Some("x".into()), goes_on: true };
+        let want = Verdict { status: Status::Failed, exit: Outcome::Failed, error: Some("x".into()), goes_on: true };
         assert_eq!(classify(&failed, None), want);
         let io = std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a directory");
         let unwritable = Err(JobError::Store(StoreError::Io { action: "renaming", path: "/x".into(), source: io }));
@@ -290,7 +294,7 @@ mod tests {
         let unreachable =
             StoreError::S3 { action: "put", url: "s3://b/k".into(), message: "dispatch".into(), transient: true };
         let v = classify(&Err(JobError::Store(unreachable)), None);
-        assert_eq!((v.status, v.exit, v.goes_on), (Status::Failed, 1, false));
+        assert_eq!((v.status, v.exit.exit_code(), v.goes_on), (Status::Failed, 1, false));
         assert!(!classify(&Err(JobError::Cancelled), None).goes_on, "a cancelled job never counts as permanent");
     }
 }
