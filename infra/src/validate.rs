@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use chrono_tz::Tz;
-use intervalprocessing_jobs::process::SHUTDOWN_BOOKKEEPING;
+use intervalprocessing_jobs::spec::SHUTDOWN_BOOKKEEPING;
 use intervalprocessing_jobs::{Cadence, Process};
 use intervalprocessing_jobs::{OutputUrl, retention, task_env};
 

@@ -103,7 +103,7 @@ impl ErrorText for mongodb::error::Error {
     }
 }
 
-impl ErrorText for crate::store::StoreError {
+impl ErrorText for crate::store::error::StoreError {
     fn error_text(&self) -> String {
         self.to_string()
     }

@@ -130,7 +130,7 @@ fn task_role_grants_exactly_the_s3_calls_file_generation_makes() {
 
 #[test]
 fn shutdown_grace_leaves_the_runtime_its_bookkeeping_time_before_sigkill() {
-    use intervalprocessing_jobs::process::SHUTDOWN_BOOKKEEPING;
+    use intervalprocessing_jobs::spec::SHUTDOWN_BOOKKEEPING;
     let bookkeeping = i32::try_from(SHUTDOWN_BOOKKEEPING.as_secs()).unwrap_or(i32::MAX);
     for stop in [30, 40, 60, 120] {
         let grace = crate::validate::shutdown_grace(stop);

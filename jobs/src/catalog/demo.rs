@@ -11,7 +11,7 @@ use crate::collections::{READINGS, valid_and};
 use crate::context::JobContext;
 use crate::error::JobError;
 use crate::job::{Job, JobReport};
-use crate::process::ProcessSpec;
+use crate::spec::ProcessSpec;
 use crate::window::{Cadence, Window};
 
 /// Where the counts go.

@@ -15,7 +15,7 @@ use crate::collections::{METERS, READINGS, insert_new, kwh_as_double, valid_and}
 use crate::context::JobContext;
 use crate::error::JobError;
 use crate::job::{Job, JobReport};
-use crate::process::ProcessSpec;
+use crate::spec::ProcessSpec;
 use crate::window::{Cadence, Window};
 
 pub struct EstimateMissingReadings;

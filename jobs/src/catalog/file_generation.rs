@@ -18,7 +18,7 @@ use crate::context::JobContext;
 use crate::csv_safe::{kwh_3dp, neutralise};
 use crate::error::JobError;
 use crate::job::{Job, JobReport};
-use crate::process::ProcessSpec;
+use crate::spec::ProcessSpec;
 use crate::store::{ObjectKey, ObjectStore, Upload};
 use crate::window::{Cadence, Window, rfc3339};
 

@@ -5,12 +5,7 @@
 //! then add its `mod` line and its entry in [`ALL`] below. Nothing else changes: the CLI, `list`,
 //! the runner, `infra` (task definition, schedule, log group, IAM) and the tests iterate [`ALL`].
 
-use crate::collections::READINGS;
-use crate::context::JobContext;
-use crate::error::JobError;
-use crate::job::JobReport;
-use crate::process::{Process, ProcessSpec};
-use crate::window::Window;
+use crate::spec::ProcessSpec;
 
 #[cfg(feature = "demo-job")]
 pub mod demo;
@@ -30,18 +25,3 @@ pub static ALL: &[&ProcessSpec] = &[
     #[cfg(feature = "demo-job")]
     &demo::SPEC,
 ];
-
-/// Runs `process`'s job for one window. A process that reads raw readings first checks that the
-/// window's readings are still there (see [`crate::retention::guard`]).
-pub async fn run_job(process: Process, ctx: &JobContext, window: &Window) -> Result<JobReport, JobError> {
-    if reads_raw_readings(process) {
-        crate::retention::guard(ctx, window).await?;
-    }
-    process.spec().job.run_boxed(ctx, window).await
-}
-
-/// Whether `process` aggregates raw `readings` (and so cannot run a window whose readings
-/// retention removed).
-pub fn reads_raw_readings(process: Process) -> bool {
-    process.spec().reads.contains(&READINGS)
-}

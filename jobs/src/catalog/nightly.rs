@@ -14,7 +14,7 @@ use crate::collections::{DAILY_USAGE, READINGS};
 use crate::context::JobContext;
 use crate::error::JobError;
 use crate::job::{Job, JobReport};
-use crate::process::ProcessSpec;
+use crate::spec::ProcessSpec;
 use crate::retention;
 use crate::window::{Cadence, Window};
 

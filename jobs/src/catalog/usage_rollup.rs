@@ -16,7 +16,7 @@ use crate::collections::{HALFHOURLY_USAGE, HOURLY_USAGE, READINGS};
 use crate::context::JobContext;
 use crate::error::JobError;
 use crate::job::{Job, JobReport};
-use crate::process::ProcessSpec;
+use crate::spec::ProcessSpec;
 use crate::window::{Cadence, Window};
 
 pub struct UsageRollup {

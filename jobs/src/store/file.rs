@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use tokio::fs;
 use tokio::io::{AsyncWriteExt, BufWriter};
 
-use super::{ObjectKey, StoreError};
+use super::error::StoreError;
+use super::key::ObjectKey;
 
 #[derive(Debug, Clone)]
 pub struct FileStore {

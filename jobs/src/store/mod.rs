@@ -1,17 +1,17 @@
 //! Where generated files go: S3 (multipart upload, completed only at the end) or a local
 //! directory (temporary file, renamed only at the end). Either way an object is absent or whole.
 
+pub(crate) mod error;
 mod file;
 mod key;
 mod s3;
 mod url;
 
+pub use error::StoreError;
 pub use file::FileStore;
 pub use key::{InvalidKeyPart, ObjectKey};
 pub use s3::S3Store;
 pub use url::{InvalidOutputUrl, OutputUrl, bucket_name_rule};
-
-use std::path::PathBuf;
 
 /// An output destination chosen by `OUTPUT_URL`.
 #[derive(Debug, Clone)]
@@ -26,28 +26,6 @@ pub enum ObjectStore {
 pub enum Upload {
     S3(s3::S3Upload),
     File(file::FileUpload),
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("S3: {action} {url}: {message}")]
-    S3 { action: &'static str, url: String, message: String, transient: bool },
-    #[error("file output: {action} {}: {source}", path.display())]
-    Io {
-        action: &'static str,
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-}
-
-impl StoreError {
-    pub fn is_transient(&self) -> bool {
-        match self {
-            StoreError::S3 { transient, .. } => *transient,
-            StoreError::Io { .. } => false,
-        }
-    }
 }
 
 impl ObjectStore {

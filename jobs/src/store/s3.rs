@@ -7,7 +7,8 @@ use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, ServerSideEncry
 use aws_smithy_types::error::display::DisplayErrorContext;
 use tokio_util::sync::CancellationToken;
 
-use super::{ObjectKey, StoreError};
+use super::error::StoreError;
+use super::key::ObjectKey;
 use crate::retry::{RetryPolicy, retry};
 
 /// Parts are sent when this full (S3's minimum is 5 MiB for every part but the last).

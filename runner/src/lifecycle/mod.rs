@@ -31,7 +31,7 @@ use crate::stop::{Stop, StopReason};
 use crate::{connect, progress};
 
 /// Releasing the lease gets this long; with [`window_run::RECORD_LIMIT`] it makes up
-/// [`intervalprocessing_jobs::process::SHUTDOWN_BOOKKEEPING`], the time the runner may need after `SHUTDOWN_GRACE`.
+/// [`intervalprocessing_jobs::spec::SHUTDOWN_BOOKKEEPING`], the time the runner may need after `SHUTDOWN_GRACE`.
 const RELEASE_LIMIT: Duration = Duration::from_secs(5);
 
 /// What a person or the schedule asked for.
@@ -186,7 +186,7 @@ fn hostname() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use intervalprocessing_jobs::process::SHUTDOWN_BOOKKEEPING;
+    use intervalprocessing_jobs::spec::SHUTDOWN_BOOKKEEPING;
 
     #[test]
     fn bookkeeping_after_the_grace_fits_the_documented_budget() {

@@ -23,7 +23,7 @@ use crate::stop::{Stop, StopReason};
 
 /// The ledger's final write of a window and the `skipped` marks of the windows after it get this
 /// long together, even when the run is stopping (part of
-/// [`intervalprocessing_jobs::process::SHUTDOWN_BOOKKEEPING`]).
+/// [`intervalprocessing_jobs::spec::SHUTDOWN_BOOKKEEPING`]).
 pub const RECORD_LIMIT: Duration = Duration::from_secs(10);
 
 /// What every window of one run shares: the job's context, the process, the ledger and who
