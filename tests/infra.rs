@@ -8,5 +8,6 @@ mod image;
 mod operate;
 mod parliament;
 mod policies;
+mod redrive;
 mod shared_account;
 mod validate;

@@ -44,6 +44,9 @@ impl Arns {
     pub fn schedule_group(&self, name: &str) -> String {
         self.regional("scheduler", &format!("schedule-group/{name}"))
     }
+    pub fn queue(&self, name: &str) -> String {
+        self.regional("sqs", name)
+    }
     pub fn bucket(&self, name: &str) -> String {
         format!("arn:{}:s3:::{name}", self.partition())
     }

@@ -16,6 +16,7 @@ pub struct Aws {
     pub ecr: aws_sdk_ecr::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub s3: aws_sdk_s3::Client,
+    pub sqs: aws_sdk_sqs::Client,
     /// Where calls that wait (for IAM to propagate, for a deletion to finish) say so.
     pub out: Console,
 }
@@ -49,6 +50,7 @@ impl Aws {
             ecr: aws_sdk_ecr::Client::new(&conf),
             logs: aws_sdk_cloudwatchlogs::Client::new(&conf),
             s3: aws_sdk_s3::Client::from_conf(s3_conf),
+            sqs: aws_sdk_sqs::Client::new(&conf),
             conf,
             out: out.clone(),
         })

@@ -12,6 +12,7 @@ pub mod commands;
 pub mod config;
 pub mod console;
 pub mod cron;
+pub mod dead_letter;
 pub mod desired;
 pub mod error;
 pub mod fargate;
@@ -96,6 +97,15 @@ pub enum InfraCommand {
     },
     /// Per process: schedule state, cron, time zone, next fire time and the latest ledger entry.
     Status,
+    /// List the invocations the schedules dead-lettered and re-run exactly those windows.
+    Redrive {
+        /// Only this process's invocations (the others stay in the queue).
+        #[arg(long, value_name = "NAME")]
+        process: Option<String>,
+        /// List them; run nothing, delete nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 /// How an `infra` command that did its work ended; the runner maps it to the exit code.

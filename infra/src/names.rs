@@ -26,6 +26,9 @@ pub fn schedule(p: Process) -> String {
     format!("Run-{}", task_family(p))
 }
 
+/// The standard SQS queue every schedule dead-letters to (`infra redrive` replays it).
+pub const DEAD_LETTER_QUEUE: &str = "IntervalProcessing-DeadLetters";
+
 pub const EXECUTION_ROLE: &str = "IntervalProcessing-TaskExecution";
 pub const TASK_ROLE: &str = "IntervalProcessing-Task";
 pub const SCHEDULER_ROLE: &str = "IntervalProcessing-Scheduler";

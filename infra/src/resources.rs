@@ -105,6 +105,17 @@ pub struct TaskDefinition {
     pub tags: Tags,
 }
 
+/// The schedules' dead-letter queue: a standard SQS queue, encrypted with SQS-managed keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Queue {
+    pub name: String,
+    /// SSE-SQS (`SqsManagedSseEnabled`).
+    pub sse_sqs: bool,
+    /// How long a dead-lettered invocation waits for `infra redrive`.
+    pub message_retention_seconds: i32,
+    pub tags: Tags,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ScheduleGroup {
     pub name: String,
@@ -142,6 +153,8 @@ pub struct EcsTarget {
     pub propagate_tags: Option<String>,
     /// ECS adds `aws:ecs:clusterName` and friends to the tasks.
     pub enable_ecs_managed_tags: bool,
+    /// The dead-letter queue a schedule sends an invocation to once its retries are spent.
+    pub dead_letter_arn: Option<String>,
 }
 
 /// One managed resource.
@@ -156,6 +169,7 @@ pub enum Resource {
     ScheduleGroup(ScheduleGroup),
     Schedule(Schedule),
     ServiceLinkedRole(ServiceLinkedRole),
+    Queue(Queue),
 }
 
 impl Resource {
@@ -171,6 +185,7 @@ impl Resource {
             Resource::ScheduleGroup(_) => "schedule_group",
             Resource::Schedule(_) => "schedule",
             Resource::ServiceLinkedRole(_) => "service_linked_role",
+            Resource::Queue(_) => "sqs_queue",
         }
     }
 
@@ -186,6 +201,7 @@ impl Resource {
             Resource::ScheduleGroup(r) => r.name.clone(),
             Resource::Schedule(r) => format!("{}/{}", r.group, r.name),
             Resource::ServiceLinkedRole(r) => r.name.clone(),
+            Resource::Queue(r) => r.name.clone(),
         }
     }
 
@@ -199,6 +215,7 @@ impl Resource {
             Resource::Bucket(r) => Some(&r.tags),
             Resource::TaskDefinition(r) => Some(&r.tags),
             Resource::ScheduleGroup(r) => Some(&r.tags),
+            Resource::Queue(r) => Some(&r.tags),
             Resource::Schedule(_) | Resource::ServiceLinkedRole(_) => None,
         }
     }
@@ -215,6 +232,7 @@ impl Resource {
             Resource::ScheduleGroup(r) => serde_json::to_value(r),
             Resource::Schedule(r) => serde_json::to_value(r),
             Resource::ServiceLinkedRole(r) => serde_json::to_value(r),
+            Resource::Queue(r) => serde_json::to_value(r),
         };
         v.unwrap_or(Value::Null)
     }
@@ -231,6 +249,7 @@ impl Resource {
             Resource::Bucket(r) => Some(&mut r.tags),
             Resource::TaskDefinition(r) => Some(&mut r.tags),
             Resource::ScheduleGroup(r) => Some(&mut r.tags),
+            Resource::Queue(r) => Some(&mut r.tags),
             Resource::Schedule(_) | Resource::ServiceLinkedRole(_) => None,
         }
     }

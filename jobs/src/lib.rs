@@ -20,12 +20,12 @@ pub mod store;
 pub mod task_env;
 pub mod window;
 
-pub use dispatch::run_job;
 pub use context::{JobContext, JobSettings};
+pub use dispatch::run_job;
 pub use error::JobError;
 pub use job::{Job, JobReport};
 pub use process::{Process, UnknownProcess};
-pub use spec::ProcessSpec;
 pub use retry::RetryPolicy;
+pub use spec::ProcessSpec;
 pub use store::{ObjectStore, OutputUrl};
 pub use window::{Cadence, Window, Windowing};

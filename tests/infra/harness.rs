@@ -15,10 +15,10 @@ pub struct Deploy {
     pub subnet: String,
 }
 
-/// The resources a deployment manages: seven shared (roles, cluster, bucket, schedule group, ...)
+/// The resources a deployment manages: eight shared (roles, cluster, bucket, queue, schedule group, ...)
 /// and three per process of the catalog (task definition, schedule, log group).
 pub fn resource_count() -> usize {
-    7 + 3 * crate::support::process_names().len()
+    8 + 3 * crate::support::process_names().len()
 }
 
 pub const BUCKET: &str = "ip-infra-test";

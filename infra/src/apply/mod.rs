@@ -3,6 +3,7 @@
 
 mod compute;
 mod iam;
+mod queue;
 mod scheduler;
 mod storage;
 
@@ -57,6 +58,7 @@ async fn create(aws: &Aws, want: &Resource) -> Result<(), InfraError> {
         Resource::ScheduleGroup(r) => scheduler::create_schedule_group(aws, r).await,
         Resource::Schedule(r) => put_schedule(aws, r, false).await,
         Resource::ServiceLinkedRole(r) => iam::create_service_linked_role(aws, r).await,
+        Resource::Queue(r) => queue::create_queue(aws, r).await,
     }
 }
 
@@ -72,6 +74,7 @@ async fn update(aws: &Aws, want: &Resource, have: &Resource) -> Result<(), Infra
         (Resource::ScheduleGroup(r), _) => scheduler::tag_schedule_group(aws, r).await,
         // UpdateSchedule replaces the whole schedule: the complete desired state is sent.
         (Resource::Schedule(r), _) => put_schedule(aws, r, true).await,
+        (Resource::Queue(r), _) => queue::update_queue(aws, r).await,
         (other, _) => {
             Err(InfraError::Failed(format!("cannot update {} {}: the remote kind differs", other.kind(), other.id())))
         }
@@ -88,6 +91,7 @@ async fn delete(aws: &Aws, have: &Resource) -> Result<(), InfraError> {
         Resource::Bucket(r) => storage::delete_bucket(aws, r).await,
         Resource::ScheduleGroup(r) => scheduler::delete_schedule_group(aws, r).await,
         Resource::Schedule(r) => scheduler::delete_schedule(aws, r).await,
+        Resource::Queue(r) => queue::delete_queue(aws, r).await,
         // Shared by the whole account: never deleted.
         Resource::ServiceLinkedRole(r) => {
             Err(InfraError::Failed(format!("service-linked role {} is never deleted by infra", r.name)))

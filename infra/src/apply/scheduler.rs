@@ -1,8 +1,9 @@
 //! Creating, replacing and deleting the schedule group and the schedules.
 
 use aws_sdk_scheduler::types::{
-    AssignPublicIp, AwsVpcConfiguration, CapacityProviderStrategyItem, EcsParameters, FlexibleTimeWindow,
-    FlexibleTimeWindowMode, NetworkConfiguration, PropagateTags, RetryPolicy, ScheduleState, Tag, Target,
+    AssignPublicIp, AwsVpcConfiguration, CapacityProviderStrategyItem, DeadLetterConfig, EcsParameters,
+    FlexibleTimeWindow, FlexibleTimeWindowMode, NetworkConfiguration, PropagateTags, RetryPolicy, ScheduleState, Tag,
+    Target,
 };
 
 use crate::aws::Aws;
@@ -102,6 +103,7 @@ pub fn schedule_target(t: &EcsTarget) -> Result<Target, InfraError> {
                 .build(),
         )
         .ecs_parameters(ecs)
+        .set_dead_letter_config(t.dead_letter_arn.as_ref().map(|arn| DeadLetterConfig::builder().arn(arn).build()))
         .build()
         .map_err(build_err)
 }

@@ -4,6 +4,7 @@ mod confirm;
 mod connect;
 mod destroy;
 mod plan;
+mod redrive;
 mod run;
 mod run_task;
 mod status;
@@ -39,6 +40,10 @@ pub async fn dispatch(args: InfraArgs, history: &dyn RunHistory, out: &Console) 
             run::run(&settings, parse_process(&process)?, wait, poll_interval, out).await
         }
         InfraCommand::Status => status::run(&settings, history, out).await,
+        InfraCommand::Redrive { process, dry_run } => {
+            let only = process.as_deref().map(parse_process).transpose()?;
+            redrive::run(&settings, only, dry_run, out).await
+        }
     }
 }
 

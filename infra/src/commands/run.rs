@@ -8,28 +8,25 @@ use intervalprocessing_jobs::Process;
 use super::connect::connect;
 use super::run_task::run_task_request;
 use crate::InfraOutcome;
+use crate::aws::Aws;
 use crate::aws_error::aws_err;
 use crate::console::Console;
 use crate::desired::ecs_target;
 use crate::error::InfraError;
 use crate::names;
-use crate::validate::Settings;
+use crate::validate::{ProcessSettings, Settings};
 
-pub async fn run(
+/// Starts one task of `ps` with the parameters its schedule uses and `scheduled_time` as its
+/// `SCHEDULED_TIME`; the task's ARN once ECS accepted it (no failures).
+pub async fn start_task(
+    aws: &Aws,
     s: &Settings,
-    p: Process,
-    wait: bool,
-    poll: Duration,
-    console: &Console,
-) -> Result<InfraOutcome, InfraError> {
-    let Some(ps) = s.processes.iter().find(|ps| ps.process == p) else {
-        return Err(InfraError::Config(format!("{} is not in the deployment", p.name())));
-    };
-    let aws = connect(s, console).await?;
-    let family = names::task_family(p);
-    let scheduled_time = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
-    // The schedule's own target, with the current time as the scheduled time.
-    let request = run_task_request(&ecs_target(s, &aws.arns, ps, &scheduled_time))?;
+    ps: &ProcessSettings,
+    scheduled_time: &str,
+) -> Result<String, InfraError> {
+    let family = names::task_family(ps.process);
+    // The schedule's own target, with the given scheduled time.
+    let request = run_task_request(&ecs_target(s, &aws.arns, ps, scheduled_time))?;
     let out = crate::propagation::retry(&aws.out, || async {
         request
             .clone()
@@ -45,9 +42,26 @@ pub async fn run(
             f.detail().unwrap_or_default()
         )));
     }
-    let Some(task_arn) = out.tasks().first().and_then(|t| t.task_arn()).map(str::to_owned) else {
-        return Err(InfraError::Failed(format!("ecs:RunTask for {family} returned no task")));
+    out.tasks()
+        .first()
+        .and_then(|t| t.task_arn())
+        .map(str::to_owned)
+        .ok_or_else(|| InfraError::Failed(format!("ecs:RunTask for {family} returned no task")))
+}
+
+pub async fn run(
+    s: &Settings,
+    p: Process,
+    wait: bool,
+    poll: Duration,
+    console: &Console,
+) -> Result<InfraOutcome, InfraError> {
+    let Some(ps) = s.processes.iter().find(|ps| ps.process == p) else {
+        return Err(InfraError::Config(format!("{} is not in the deployment", p.name())));
     };
+    let aws = connect(s, console).await?;
+    let scheduled_time = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
+    let task_arn = start_task(&aws, s, ps, &scheduled_time).await?;
     console.line(&task_arn);
     if !wait {
         return Ok(InfraOutcome::Done);

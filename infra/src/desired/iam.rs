@@ -103,6 +103,8 @@ pub fn scheduler_role(s: &Settings, arns: &Arns) -> Role {
             ),
             json!({ "StringLike": { "iam:PassedToService": "ecs-tasks.amazonaws.com" } }),
         ),
+        // The AWS docs put the dead-letter permission on the schedule's execution role.
+        allow("DeadLetters", &["sqs:SendMessage"], vec![arns.queue(names::DEAD_LETTER_QUEUE)]),
     ]);
     Role {
         name: names::SCHEDULER_ROLE.to_owned(),

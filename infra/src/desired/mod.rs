@@ -3,6 +3,7 @@
 
 mod compute;
 mod iam;
+mod queue;
 mod schedules;
 mod storage;
 mod tags;
@@ -15,6 +16,7 @@ use crate::validate::Settings;
 pub use crate::arns::Arns;
 pub use compute::{cluster, ecr_repository, log_group, task_definition};
 pub use iam::{ecs_service_linked_role, execution_role, scheduler_role, tag_started_tasks, task_role};
+pub use queue::{DEAD_LETTER_RETENTION_SECONDS, dead_letter_queue};
 pub use schedules::{ecs_target, run_overrides, schedule, schedule_group};
 pub use storage::bucket;
 pub use tags::tags;
@@ -27,7 +29,11 @@ pub fn prerequisites() -> Vec<Resource> {
 
 /// Everything the deployment consists of, in creation order.
 pub fn desired(settings: &Settings, arns: &Arns) -> Vec<Resource> {
-    let mut out = vec![Resource::EcrRepository(ecr_repository(settings)), Resource::Bucket(bucket(settings, arns))];
+    let mut out = vec![
+        Resource::EcrRepository(ecr_repository(settings)),
+        Resource::Bucket(bucket(settings, arns)),
+        Resource::Queue(dead_letter_queue(settings)),
+    ];
     out.extend(Process::all().map(|p| Resource::LogGroup(log_group(settings, p))));
     out.push(Resource::Role(execution_role(settings, arns)));
     out.push(Resource::Role(task_role(settings, arns)));

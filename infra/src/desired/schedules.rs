@@ -53,6 +53,7 @@ pub fn ecs_target(s: &Settings, arns: &Arns, ps: &ProcessSettings, scheduled_tim
         assign_public_ip: "DISABLED".to_owned(),
         propagate_tags: Some("TASK_DEFINITION".to_owned()),
         enable_ecs_managed_tags: true,
+        dead_letter_arn: Some(arns.queue(names::DEAD_LETTER_QUEUE)),
     }
 }
 

@@ -11,8 +11,8 @@ use crate::validate::{Settings, validate};
 #[test]
 fn every_resource_is_tagged_and_ordered() {
     let all = desired(&settings(), &arns());
-    // Seven shared resources (roles, cluster, bucket, schedule group, ...) and three per process.
-    assert_eq!(all.len(), 7 + 3 * Process::all().count());
+    // Eight shared resources (roles, cluster, bucket, queue, schedule group, ...) and three per process.
+    assert_eq!(all.len(), 8 + 3 * Process::all().count());
     for r in &all {
         if let Some(t) = r.tags() {
             assert_eq!(t.get("ManagedBy").map(String::as_str), Some("intervalprocessing"), "{}", r.id());

@@ -4,6 +4,7 @@
 mod compute;
 mod iam;
 mod image;
+mod queue;
 mod scheduler;
 mod storage;
 
@@ -13,6 +14,7 @@ use crate::resources::Resource;
 
 pub(crate) use compute::task_definition_revisions;
 pub use image::{Resolved, resolve as resolve_image};
+pub use queue::queue_url;
 pub use scheduler::{schedule, schedule_names};
 pub use storage::bucket_is_empty;
 
@@ -28,6 +30,7 @@ pub async fn read(aws: &Aws, want: &Resource) -> Result<Option<Resource>, InfraE
         Resource::ScheduleGroup(r) => scheduler::schedule_group(aws, &r.name).await?.map(Resource::ScheduleGroup),
         Resource::Schedule(r) => scheduler::schedule(aws, &r.group, &r.name).await?.map(Resource::Schedule),
         Resource::ServiceLinkedRole(r) => iam::service_linked_role(aws, r).await?.map(Resource::ServiceLinkedRole),
+        Resource::Queue(r) => queue::queue(aws, &r.name).await?.map(Resource::Queue),
     })
 }
 

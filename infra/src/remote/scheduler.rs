@@ -108,6 +108,7 @@ pub async fn schedule(aws: &Aws, group: &str, name: &str) -> Result<Option<Sched
                 .unwrap_or("DISABLED".to_owned()),
             propagate_tags: ecs.and_then(|e| e.propagate_tags()).map(|p| p.as_str().to_owned()),
             enable_ecs_managed_tags: ecs.and_then(|e| e.enable_ecs_managed_tags()).unwrap_or(false),
+            dead_letter_arn: target.and_then(|t| t.dead_letter_config()).and_then(|d| d.arn()).map(str::to_owned),
         },
     }))
 }

@@ -14,8 +14,8 @@ use crate::collections::{DAILY_USAGE, READINGS};
 use crate::context::JobContext;
 use crate::error::JobError;
 use crate::job::{Job, JobReport};
-use crate::spec::ProcessSpec;
 use crate::retention;
+use crate::spec::ProcessSpec;
 use crate::window::{Cadence, Window};
 
 pub struct NightlyRollupAndRetention;

@@ -1,0 +1,153 @@
+//! `infra redrive [--process NAME] [--dry-run]`: the invocations EventBridge Scheduler could not
+//! deliver (after its retries) wait in the dead-letter queue; this lists them and re-runs exactly
+//! those windows: RunTask with the schedule's target and the fire time as `SCHEDULED_TIME`. A
+//! message is deleted only after RunTask returned a task and no failures; everything else stays.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
+use chrono::SecondsFormat;
+use intervalprocessing_jobs::Process;
+
+use super::connect::connect;
+use super::run::start_task;
+use crate::InfraOutcome;
+use crate::aws::Aws;
+use crate::aws_error::aws_err;
+use crate::console::Console;
+use crate::dead_letter::{self, DeadLetter};
+use crate::error::InfraError;
+use crate::names;
+use crate::remote::queue_url;
+use crate::validate::Settings;
+
+/// While redrive works on a message, other readers do not see it.
+const VISIBILITY: Duration = Duration::from_secs(300);
+/// At most this many messages per redrive (SQS hands out 10 per receive).
+const MOST: usize = 1000;
+
+/// One received message.
+struct Received {
+    receipt: String,
+    parsed: Result<DeadLetter, dead_letter::NotADeadLetter>,
+}
+
+pub async fn run(
+    s: &Settings,
+    only: Option<Process>,
+    dry_run: bool,
+    out: &Console,
+) -> Result<InfraOutcome, InfraError> {
+    let aws = connect(s, out).await?;
+    let queue = names::DEAD_LETTER_QUEUE;
+    let Some(url) = queue_url(&aws, queue).await? else {
+        return Err(InfraError::Failed(format!(
+            "the dead-letter queue {queue} does not exist; run `infra apply` to create it"
+        )));
+    };
+    let messages = receive_all(&aws, &url).await?;
+    let (mut rerun, mut failed, mut left) = (0, 0, 0);
+    for m in &messages {
+        let d = match &m.parsed {
+            Ok(d) if only.is_none_or(|p| p == d.process) => d,
+            Ok(_) => {
+                left += 1;
+                release(&aws, &url, &m.receipt).await;
+                continue;
+            }
+            Err(why) => {
+                out.warn(format_args!("a message in {queue} was left there: it {why}"));
+                left += 1;
+                release(&aws, &url, &m.receipt).await;
+                continue;
+            }
+        };
+        let fire_time = d.fire_time.to_rfc3339_opts(SecondsFormat::Secs, true);
+        let from_sent =
+            if d.fire_time_from_sent { " (no scheduled time in the message: the time it was sent)" } else { "" };
+        out.line(format_args!("{} {fire_time}{from_sent}: {}", d.process, d.error));
+        if dry_run {
+            release(&aws, &url, &m.receipt).await;
+            continue;
+        }
+        let Some(ps) = s.processes.iter().find(|ps| ps.process == d.process) else {
+            out.warn(format_args!("{} is not in the deployment file; its message stays in {queue}", d.process));
+            release(&aws, &url, &m.receipt).await;
+            failed += 1;
+            continue;
+        };
+        match start_task(&aws, s, ps, &fire_time).await {
+            Ok(task) => {
+                aws.sqs
+                    .delete_message()
+                    .queue_url(&url)
+                    .receipt_handle(&m.receipt)
+                    .send()
+                    .await
+                    .map_err(|e| aws_err(&format!("queue {queue}"), "sqs:DeleteMessage", e))?;
+                out.line(format_args!("  re-ran as {task}; message deleted"));
+                rerun += 1;
+            }
+            Err(e) => {
+                out.warn(format_args!("{} {fire_time} was not re-run, its message stays in {queue}: {e}", d.process));
+                release(&aws, &url, &m.receipt).await;
+                failed += 1;
+            }
+        }
+    }
+    let listed = messages.len() - left;
+    match (dry_run, failed) {
+        (true, _) => out.line(format_args!("{listed} dead-lettered invocation(s); nothing was run (--dry-run)")),
+        (false, 0) => out.line(format_args!("Redrive complete: {rerun} re-run, {left} left in {queue}.")),
+        (false, n) => {
+            return Err(InfraError::Failed(format!(
+                "{n} of {listed} dead-lettered invocation(s) could not be re-run; their messages stay in {queue}"
+            )));
+        }
+    }
+    Ok(InfraOutcome::Done)
+}
+
+/// Every message of the queue (up to [`MOST`]), hidden from other readers while redrive works.
+async fn receive_all(aws: &Aws, url: &str) -> Result<Vec<Received>, InfraError> {
+    let mut all = Vec::new();
+    while all.len() < MOST {
+        let got = aws
+            .sqs
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .visibility_timeout(VISIBILITY.as_secs() as i32)
+            .message_system_attribute_names(MessageSystemAttributeName::SentTimestamp)
+            .message_attribute_names(QueueAttributeName::All.as_str())
+            .send()
+            .await
+            .map_err(|e| aws_err(&format!("queue {}", names::DEAD_LETTER_QUEUE), "sqs:ReceiveMessage", e))?;
+        if got.messages().is_empty() {
+            break;
+        }
+        for m in got.messages() {
+            let attributes: HashMap<String, String> = m
+                .message_attributes()
+                .map(|a| a.iter().filter_map(|(k, v)| Some((k.clone(), v.string_value()?.to_owned()))).collect())
+                .unwrap_or_default();
+            let sent =
+                m.attributes().and_then(|a| a.get(&MessageSystemAttributeName::SentTimestamp)).map(String::as_str);
+            all.push(Received {
+                receipt: m.receipt_handle().unwrap_or_default().to_owned(),
+                parsed: dead_letter::parse(m.body().unwrap_or_default(), &attributes, sent),
+            });
+        }
+    }
+    Ok(all)
+}
+
+/// Makes a message visible again at once (it was only looked at).
+async fn release(aws: &Aws, url: &str, receipt: &str) {
+    let released =
+        aws.sqs.change_message_visibility().queue_url(url).receipt_handle(receipt).visibility_timeout(0).send();
+    if let Err(e) = released.await {
+        tracing::warn!(error = %aws_err("dead-letter message", "sqs:ChangeMessageVisibility", e), "it stays hidden until its visibility timeout");
+    }
+}
