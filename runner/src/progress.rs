@@ -42,8 +42,8 @@ pub fn outcome_line(p: Process, w: &Window, tz: Tz, o: &WindowOutcome<'_>, elaps
             line.push_str(&format!(" -> {o}"));
         }
     }
-    if !o.upstream_given_up.is_empty() {
-        line.push_str(&format!(" without given-up upstream windows {}", o.upstream_given_up.join(", ")));
+    if !o.upstream_missing.is_empty() {
+        line.push_str(&format!(" without upstream windows {}", o.upstream_missing.join(", ")));
     }
     if let Some(e) = o.error {
         line.push_str(&format!(": {e}"));

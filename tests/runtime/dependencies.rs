@@ -159,7 +159,7 @@ async fn an_upstream_window_given_up_for_good_no_longer_holds_the_rollup_back_an
     let out = scheduled(&db, "HourlyDataChange", "2026-01-15T10:00:00Z").run().success();
     assert!(started.elapsed() < Duration::from_secs(60), "it waited for a given-up window: {:?}", started.elapsed());
     assert!(
-        out.stdout.contains("without given-up upstream windows QuarterHourlyDataChange 2026-01-15 09:45"),
+        out.stdout.contains("without upstream windows QuarterHourlyDataChange 2026-01-15 09:45 (given up)"),
         "{}",
         out.stdout
     );
@@ -172,10 +172,35 @@ async fn an_upstream_window_given_up_for_good_no_longer_holds_the_rollup_back_an
         .expect("the hour's entry");
     assert_eq!(entry.get_str("status"), Ok("succeeded"), "{entry}");
     let missing: Vec<&str> =
-        entry.get_array("upstreamGivenUp").map(|a| a.iter().filter_map(Bson::as_str).collect()).unwrap_or_default();
-    assert_eq!(missing, vec!["QuarterHourlyDataChange 2026-01-15 09:45"], "{entry}");
+        entry.get_array("upstreamMissing").map(|a| a.iter().filter_map(Bson::as_str).collect()).unwrap_or_default();
+    assert_eq!(missing, vec!["QuarterHourlyDataChange 2026-01-15 09:45 (given up)"], "{entry}");
     // Without the 09:45 estimates: MTR-1 has 3 real intervals, MTR-2 2 real and 1 estimate.
     let rows = hour_rows(&db, "hourly_usage", "2026-01-15T09:00:00Z").await;
     let got: Vec<(f64, i64)> = rows.iter().map(|r| (num(r, "kwh"), count(r, "intervalCount"))).collect();
     assert_eq!(got, vec![(6.5, 3), (2.25, 3)], "{rows:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manual_rollup_runs_at_once_and_its_entry_lists_the_upstream_windows_that_had_not_succeeded() {
+    let db = TestDb::new().await;
+    seed(&db).await;
+    let started = std::time::Instant::now();
+    let cli = db.cli().env("DEPENDENCY_WAIT", "10m");
+    let out = cli.args(["run", "--process", "HourlyDataChange", "--at", "2026-01-15T10:00:00Z"]).run().success();
+    assert!(started.elapsed() < Duration::from_secs(60), "a manual run waited: {:?}", started.elapsed());
+    assert!(
+        out.stdout.contains("without upstream windows QuarterHourlyDataChange 2026-01-15 09:00 (not succeeded)"),
+        "{}",
+        out.stdout
+    );
+    let entry = db
+        .db
+        .collection::<Document>("job_runs")
+        .find_one(doc! { "process": "HourlyDataChange", "windowStart": utc("2026-01-15T09:00:00Z") })
+        .await
+        .expect("read the ledger")
+        .expect("the hour's entry");
+    assert_eq!(entry.get_str("status"), Ok("succeeded"), "{entry}");
+    let missing = entry.get_array("upstreamMissing").map(|a| a.len()).unwrap_or_default();
+    assert_eq!(missing, 4, "the four quarter-hours of the hour: {entry}");
 }

@@ -62,8 +62,8 @@ pub struct WindowOutcome<'a> {
     pub started: DateTime<Utc>,
     pub report: Option<&'a JobReport>,
     pub error: Option<&'a str>,
-    /// Upstream windows given up for good that the window ran without.
-    pub upstream_given_up: &'a [String],
+    /// Upstream windows the window ran without (given up for good, or not succeeded in a manual run).
+    pub upstream_missing: &'a [String],
 }
 
 /// What catch-up and `history` need to know about one recorded window. Read leniently: any
@@ -170,7 +170,7 @@ impl Ledger {
                         "startedAt": Utc::now(),
                     },
                     "$unset": { "endedAt": "", "durationMs": "", "error": "", "read": "", "written": "",
-                                "deleted": "", "malformed": "", "output": "", "upstreamGivenUp": "" },
+                                "deleted": "", "malformed": "", "output": "", "upstreamMissing": "" },
                     "$inc": { "attempts": 1 },
                 },
             )
@@ -205,8 +205,8 @@ impl Ledger {
         if let Some(e) = o.error {
             set.insert("error", e);
         }
-        if !o.upstream_given_up.is_empty() {
-            set.insert("upstreamGivenUp", o.upstream_given_up.to_vec());
+        if !o.upstream_missing.is_empty() {
+            set.insert("upstreamMissing", o.upstream_missing.to_vec());
         }
         self.coll
             .update_one(

@@ -149,7 +149,8 @@ async fn run_in_span(
             settings: JobSettings { retention_days: cfg.retention_days, ignore_retention: req.ignore_retention },
         };
         let budget = upstream::budget(cfg.dependency_wait, timeout);
-        let upstream = Upstream::new(p, &ledger, cfg.tz, cfg.max_window_attempts, budget);
+        let waits = req.selection.needs_ledger();
+        let upstream = Upstream::new(p, &ledger, cfg.tz, cfg.max_window_attempts, budget, waits);
         let run = WindowRun {
             ctx: &ctx,
             process: p,

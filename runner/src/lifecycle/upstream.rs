@@ -3,10 +3,12 @@
 //! example, waits for the four QuarterHourlyDataChange windows of its hour, so its totals include
 //! the estimates written at the same tick.
 //!
-//! The run polls the ledger for at most `DEPENDENCY_WAIT` in all (never more than half its own
-//! deadline). Upstream windows before the upstream process's first ledger entry do not count (the
-//! rule catch-up follows), and neither do windows catch-up has given up on: the dependant runs
-//! without them, and its ledger entry lists them (`upstreamGivenUp`).
+//! A scheduled run polls the ledger for at most `DEPENDENCY_WAIT` in all (never more than half its
+//! own deadline). Upstream windows before the upstream process's first ledger entry do not count
+//! (the rule catch-up follows), and neither do windows catch-up has given up on: the dependant runs
+//! without them, and its ledger entry lists them (`upstreamMissing`). A manual run (`--at`,
+//! `--from/--to`) runs what it is asked without waiting, like it ignores the attempt bound, and
+//! its ledger entry lists the upstream windows that had not succeeded.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -26,8 +28,9 @@ const POLL: Duration = Duration::from_secs(1);
 /// What the upstream windows of one window allow.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Readiness {
-    /// Every counted upstream window succeeded, except these, which were given up for good.
-    Ready { given_up: Vec<String> },
+    /// Run it. `without`: the upstream windows it runs without (given up for good, or, in a
+    /// manual run, not succeeded), labelled with why.
+    Ready { without: Vec<String> },
     /// The wait ran out (or the run is stopping) while these had not succeeded.
     Waiting { missing: Vec<String> },
 }
@@ -41,30 +44,39 @@ pub struct Upstream<'a> {
     max_attempts: u32,
     /// What is left of the run's waiting budget, in milliseconds.
     budget_ms: AtomicU64,
+    /// A scheduled run waits; a manual one runs what it is asked at once.
+    waits: bool,
 }
 
 impl<'a> Upstream<'a> {
-    /// The dependency wait of a run of `process` that may wait `budget` in all (see [`budget`]).
-    pub fn new(process: Process, ledger: &'a Ledger, tz: Tz, max_attempts: u32, budget: Duration) -> Self {
+    /// The dependency wait of a run of `process` that may wait `budget` in all (see [`budget`]);
+    /// `waits` is false for a manual run.
+    pub fn new(process: Process, ledger: &'a Ledger, tz: Tz, max_attempts: u32, budget: Duration, waits: bool) -> Self {
         let budget_ms = AtomicU64::new(u64::try_from(budget.as_millis()).unwrap_or(u64::MAX));
-        Upstream { process, ledger, tz, max_attempts, budget_ms }
+        Upstream { process, ledger, tz, max_attempts, budget_ms, waits }
     }
 
     /// Waits until `w`'s upstream windows allow it to run, the budget runs out, or the run stops.
     pub async fn wait(&self, w: &Window, stop: &Stop) -> Result<Readiness, AppError> {
         if self.process.depends_on().next().is_none() {
-            return Ok(Readiness::Ready { given_up: Vec::new() });
+            return Ok(Readiness::Ready { without: Vec::new() });
         }
         let started = Instant::now();
         let mut announced = false;
         loop {
             let (missing, given_up) =
                 self.check(w).await.map_err(AppError::mongo("reading the ledger for upstream windows"))?;
+            let given_up = given_up.into_iter().map(|w| format!("{w} (given up)"));
+            if !self.waits {
+                let not_yet = missing.into_iter().map(|w| format!("{w} (not succeeded)"));
+                return Ok(Readiness::Ready { without: given_up.chain(not_yet).collect() });
+            }
+            let given_up: Vec<String> = given_up.collect();
             let left = Duration::from_millis(self.budget_ms.load(Ordering::Relaxed)).saturating_sub(started.elapsed());
             if missing.is_empty() || left.is_zero() || stop.reason().is_some() {
                 self.budget_ms.store(u64::try_from(left.as_millis()).unwrap_or(u64::MAX), Ordering::Relaxed);
                 return Ok(match missing.is_empty() {
-                    true => Readiness::Ready { given_up },
+                    true => Readiness::Ready { without: given_up },
                     false => Readiness::Waiting { missing },
                 });
             }

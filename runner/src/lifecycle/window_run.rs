@@ -65,8 +65,8 @@ impl WindowRun<'_> {
             if let Some(code) = self.stopping(&windows[i..]).await {
                 return Ok(code);
             }
-            let given_up = match self.upstream.wait(w, self.stop).await? {
-                Readiness::Ready { given_up } => given_up,
+            let without = match self.upstream.wait(w, self.stop).await? {
+                Readiness::Ready { without } => without,
                 Readiness::Waiting { missing } => match self.stopping(&windows[i..]).await {
                     Some(code) => return Ok(code),
                     None => {
@@ -80,7 +80,7 @@ impl WindowRun<'_> {
                     }
                 },
             };
-            let ended = self.one(w, &given_up, &bar).await?;
+            let ended = self.one(w, &without, &bar).await?;
             let v = &ended.verdict;
             if v.status == Status::Failed {
                 failed.windows.push((w.to_string(), v.error.clone().unwrap_or_default()));
@@ -132,9 +132,9 @@ impl WindowRun<'_> {
         record_skipped(self.ledger, p, &rest[1..], self.who, &after, by).await;
     }
 
-    /// One window: ledger entry, the job, its outcome recorded, logged and printed. `given_up`:
-    /// the upstream windows it runs without, because catch-up gave up on them.
-    async fn one(&self, w: &Window, given_up: &[String], bar: &WindowProgress) -> Result<Ended, AppError> {
+    /// One window: ledger entry, the job, its outcome recorded, logged and printed. `without`:
+    /// the upstream windows it runs without (see [`Readiness::Ready`]).
+    async fn one(&self, w: &Window, without: &[String], bar: &WindowProgress) -> Result<Ended, AppError> {
         let (p, ledger, who) = (self.process, self.ledger, self.who);
         self.span.record("window", w.to_string());
         let started = Utc::now();
@@ -148,7 +148,10 @@ impl WindowRun<'_> {
         let verdict = classify(&outcome, self.stop.reason());
         let report = outcome.as_ref().ok();
         let error = verdict.error.as_deref();
-        let o = WindowOutcome { status: verdict.status, started, report, error, upstream_given_up: given_up };
+        if !without.is_empty() {
+            tracing::warn!(upstream = %without.join(", "), "running without upstream windows that did not succeed");
+        }
+        let o = WindowOutcome { status: verdict.status, started, report, error, upstream_missing: without };
         let status = o.status;
         let record =
             retry(RetryPolicy::default(), "ledger finish", &never, mongo_is_transient, || ledger.finish(p, w, who, &o));
