@@ -187,3 +187,43 @@ async fn redrive_re_runs_exactly_the_dead_lettered_windows_and_deletes_only_thei
     assert!(chrono::DateTime::parse_from_rfc3339(&quarter.1).is_ok(), "the sent time, as RFC 3339: {quarter:?}");
     assert_eq!(waiting(&sqs, &url).await, 1, "the foreign message stays");
 }
+
+#[tokio::test]
+async fn infra_status_counts_dead_letters_and_shows_each_familys_stopped_tasks_with_their_reason() {
+    let moto = Moto::start();
+    let d = Deploy::new(&moto, "");
+    d.infra(&moto, &["apply", "--auto-approve"]).success();
+    let conf = moto.sdk_config().await;
+    let (sqs, ecs) = (aws_sdk_sqs::Client::new(&conf), aws_sdk_ecs::Client::new(&conf));
+    let calm = d.infra(&moto, &["status"]).success();
+    assert!(calm.stdout.contains("dead letters: none waiting in IntervalProcessing-DeadLetters"), "{}", calm.stdout);
+    assert!(calm.stdout.contains("  stopped:   no task stopped lately"), "{}", calm.stdout);
+
+    let url =
+        sqs.get_queue_url().queue_name(QUEUE).send().await.expect("queue").queue_url().unwrap_or_default().to_owned();
+    dead_letter(&sqs, &url, "FileGeneration", "2026-01-16T02:30:00Z", "Capacity is unavailable at this time").await;
+    let task = d.infra(&moto, &["run", "--process", "FileGeneration"]).success().stdout.trim().to_owned();
+    ecs.stop_task()
+        .cluster("intervalprocessing")
+        .task(&task)
+        .reason("CannotPullContainerError: pull access denied")
+        .send()
+        .await
+        .expect("stop the task");
+
+    let out = d.infra(&moto, &["status"]).success();
+    assert!(out.stdout.contains("dead letters: 1 waiting in IntervalProcessing-DeadLetters"), "{}", out.stdout);
+    let block: Vec<&str> = out
+        .stdout
+        .lines()
+        .skip_while(|l| *l != "FileGeneration")
+        .take_while(|l| *l == "FileGeneration" || l.starts_with(' '))
+        .collect();
+    assert!(
+        block
+            .iter()
+            .any(|l| l.starts_with("  stopped:") && l.ends_with(": CannotPullContainerError: pull access denied")),
+        "{}",
+        out.stdout
+    );
+}
