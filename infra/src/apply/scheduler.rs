@@ -3,6 +3,12 @@
 
 mod requests;
 
+use std::future::Future;
+
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
 use crate::aws::Aws;
 use crate::aws_error::aws_err;
 use crate::error::InfraError;
@@ -46,47 +52,39 @@ pub async fn delete_schedule(aws: &Aws, s: &Schedule) -> Result<(), InfraError> 
     Ok(())
 }
 
-fn what(s: &Schedule) -> String {
-    format!("schedule {}/{}", s.group, s.name)
-}
-
-/// Creates the schedule with every field. Right after its role was created or changed, Scheduler
-/// may not be able to assume it yet: that error is retried.
-pub async fn create_schedule(aws: &Aws, s: &Schedule) -> Result<(), InfraError> {
-    let req = create_schedule_request(s)?;
-    crate::propagation::retry(&aws.out, || async {
-        req.clone()
-            .send_with(&aws.scheduler)
-            .await
-            .map(|_| ())
-            .map_err(|e| aws_err(&what(s), "scheduler:CreateSchedule", e))
-    })
-    .await
-}
-
-/// Replaces the schedule whole with `s` (UpdateSchedule); retried like [`create_schedule`].
-pub async fn update_schedule(aws: &Aws, s: &Schedule) -> Result<(), InfraError> {
-    send_update(aws, s, update_schedule_request(s)?).await
-}
-
-/// Sets only the state of the schedule as it is now (`current`); retried like [`create_schedule`].
-pub async fn change_schedule_state(aws: &Aws, current: &Schedule, state: &str) -> Result<(), InfraError> {
-    send_update(aws, current, state_change_request(current, state)?).await
-}
-
-async fn send_update(
+/// Sends a CreateSchedule or UpdateSchedule of `s`. Right after its role was created or changed,
+/// Scheduler may not be able to assume it yet: that error is retried.
+async fn send_retried<T, E, Fut>(
     aws: &Aws,
     s: &Schedule,
-    req: aws_sdk_scheduler::operation::update_schedule::builders::UpdateScheduleInputBuilder,
-) -> Result<(), InfraError> {
-    crate::propagation::retry(&aws.out, || async {
-        req.clone()
-            .send_with(&aws.scheduler)
-            .await
-            .map(|_| ())
-            .map_err(|e| aws_err(&what(s), "scheduler:UpdateSchedule", e))
-    })
-    .await
+    call: &'static str,
+    send: impl Fn() -> Fut,
+) -> Result<(), InfraError>
+where
+    Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+    E: std::error::Error + ProvideErrorMetadata + 'static,
+{
+    let what = format!("schedule {}/{}", s.group, s.name);
+    crate::propagation::retry(&aws.out, || async { send().await.map(|_| ()).map_err(|e| aws_err(&what, call, e)) })
+        .await
+}
+
+/// Creates the schedule with every field.
+pub async fn create_schedule(aws: &Aws, s: &Schedule) -> Result<(), InfraError> {
+    let req = create_schedule_request(s)?;
+    send_retried(aws, s, "scheduler:CreateSchedule", || req.clone().send_with(&aws.scheduler)).await
+}
+
+/// Replaces the schedule whole with `s` (UpdateSchedule).
+pub async fn update_schedule(aws: &Aws, s: &Schedule) -> Result<(), InfraError> {
+    let req = update_schedule_request(s)?;
+    send_retried(aws, s, "scheduler:UpdateSchedule", || req.clone().send_with(&aws.scheduler)).await
+}
+
+/// Sets only the state of the schedule as it is now (`current`).
+pub async fn change_schedule_state(aws: &Aws, current: &Schedule, state: &str) -> Result<(), InfraError> {
+    let req = state_change_request(current, state)?;
+    send_retried(aws, current, "scheduler:UpdateSchedule", || req.clone().send_with(&aws.scheduler)).await
 }
 
 #[cfg(test)]

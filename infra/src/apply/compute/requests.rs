@@ -25,6 +25,7 @@ use aws_sdk_ecs::types::{
 use crate::arns::Arns;
 use crate::error::InfraError;
 use crate::resources::{CapacityProvider, Cluster, EcrRepository, LogGroup, Tags, TaskDefinition};
+use crate::task_network::capacity_strategy;
 
 pub fn build_err(what: &str, e: impl std::fmt::Display) -> InfraError {
     InfraError::Failed(format!("cannot build the request for {what}: {e}"))
@@ -41,16 +42,7 @@ fn ecs_tags(tags: &Tags) -> Vec<aws_sdk_ecs::types::Tag> {
 }
 
 fn strategy(s: &[CapacityProvider]) -> Result<Vec<CapacityProviderStrategyItem>, InfraError> {
-    s.iter()
-        .map(|s| {
-            CapacityProviderStrategyItem::builder()
-                .capacity_provider(&s.capacity_provider)
-                .weight(s.weight)
-                .base(s.base)
-                .build()
-                .map_err(|e| build_err("capacity provider strategy", e))
-        })
-        .collect()
+    Ok(capacity_strategy!(aws_sdk_ecs::types, s, |e| build_err("capacity provider strategy", e)))
 }
 
 fn scanning(r: &EcrRepository) -> ImageScanningConfiguration {

@@ -8,13 +8,13 @@ use aws_sdk_scheduler::operation::delete_schedule_group::builders::DeleteSchedul
 use aws_sdk_scheduler::operation::tag_resource::builders::TagResourceInputBuilder;
 use aws_sdk_scheduler::operation::update_schedule::builders::UpdateScheduleInputBuilder;
 use aws_sdk_scheduler::types::{
-    AssignPublicIp, AwsVpcConfiguration, CapacityProviderStrategyItem, EcsParameters, FlexibleTimeWindow,
-    FlexibleTimeWindowMode, NetworkConfiguration, PropagateTags, RetryPolicy, ScheduleState, Tag, Target,
+    EcsParameters, FlexibleTimeWindow, FlexibleTimeWindowMode, PropagateTags, RetryPolicy, ScheduleState, Tag, Target,
 };
 
 use crate::arns::Arns;
 use crate::error::InfraError;
 use crate::resources::{EcsTarget, Schedule, ScheduleGroup, Tags};
+use crate::task_network::{awsvpc_network, capacity_strategy};
 
 fn build_err(e: impl std::fmt::Display) -> InfraError {
     InfraError::Failed(format!("cannot build a scheduler request: {e}"))
@@ -44,31 +44,15 @@ pub fn delete_schedule_request(s: &Schedule) -> DeleteScheduleInputBuilder {
 
 /// The schedule's ECS target, from the desired [`EcsTarget`] (the one `infra run` starts too).
 pub fn schedule_target(t: &EcsTarget) -> Result<Target, InfraError> {
-    let vpc = AwsVpcConfiguration::builder()
-        .set_subnets(Some(t.subnets.clone()))
-        .set_security_groups(Some(t.security_groups.clone()))
-        .assign_public_ip(AssignPublicIp::from(t.assign_public_ip.as_str()))
-        .build()
-        .map_err(build_err)?;
-    let strategy = t
-        .capacity_provider_strategy
-        .iter()
-        .map(|c| {
-            CapacityProviderStrategyItem::builder()
-                .capacity_provider(&c.capacity_provider)
-                .weight(c.weight)
-                .base(c.base)
-                .build()
-                .map_err(build_err)
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let strategy = capacity_strategy!(aws_sdk_scheduler::types, t.capacity_provider_strategy, build_err);
+    let network = awsvpc_network!(aws_sdk_scheduler::types, t, build_err);
     let ecs = EcsParameters::builder()
         .task_definition_arn(&t.task_definition_arn)
         .task_count(t.task_count)
         .set_propagate_tags(t.propagate_tags.as_deref().map(PropagateTags::from))
         .enable_ecs_managed_tags(t.enable_ecs_managed_tags)
         .set_capacity_provider_strategy(Some(strategy))
-        .network_configuration(NetworkConfiguration::builder().awsvpc_configuration(vpc).build())
+        .network_configuration(network)
         .build()
         .map_err(build_err)?;
     Target::builder()

@@ -60,20 +60,12 @@ macro_rules! sent {
 }
 
 #[test]
-fn the_create_schedule_request_sends_every_field_of_the_desired_schedule() {
+fn the_create_and_update_schedule_requests_send_every_field_of_the_desired_schedule() {
     let s = settings();
     for ps in &s.processes {
         let want = schedule(&s, &arns(), ps);
-        assert_eq!(sent!(create_schedule_request(&want)), want, "{}", ps.process);
-    }
-}
-
-#[test]
-fn the_update_schedule_request_replaces_the_schedule_with_every_desired_field() {
-    let s = settings();
-    for ps in &s.processes {
-        let want = schedule(&s, &arns(), ps);
-        assert_eq!(sent!(update_schedule_request(&want)), want, "{}", ps.process);
+        assert_eq!(sent!(create_schedule_request(&want)), want, "CreateSchedule {}", ps.process);
+        assert_eq!(sent!(update_schedule_request(&want)), want, "UpdateSchedule {}", ps.process);
     }
 }
 
