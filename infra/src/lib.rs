@@ -29,6 +29,7 @@ pub mod propagation;
 pub mod remote;
 pub mod resources;
 pub mod secret_ref;
+mod task_network;
 pub mod validate;
 
 use std::path::PathBuf;

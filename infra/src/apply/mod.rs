@@ -13,7 +13,7 @@ use crate::error::InfraError;
 use crate::plan::{Action, Plan};
 use crate::resources::Resource;
 
-pub use scheduler::{put_schedule, schedule_target};
+pub use scheduler::{change_schedule_state, schedule_target};
 
 /// Applies every change of `plan` (prerequisites first); writes one line per change done, and one
 /// per policy it left in place, to `out`.
@@ -56,7 +56,7 @@ async fn create(aws: &Aws, want: &Resource) -> Result<(), InfraError> {
         Resource::Role(r) => iam::create_role(aws, r).await,
         Resource::Bucket(r) => storage::create_bucket(aws, r).await,
         Resource::ScheduleGroup(r) => scheduler::create_schedule_group(aws, r).await,
-        Resource::Schedule(r) => put_schedule(aws, r, false).await,
+        Resource::Schedule(r) => scheduler::create_schedule(aws, r).await,
         Resource::ServiceLinkedRole(r) => iam::create_service_linked_role(aws, r).await,
         Resource::Queue(r) => queue::create_queue(aws, r).await,
     }
@@ -73,7 +73,7 @@ async fn update(aws: &Aws, want: &Resource, have: &Resource) -> Result<(), Infra
         (Resource::Bucket(r), _) => storage::configure_bucket(aws, r).await,
         (Resource::ScheduleGroup(r), _) => scheduler::tag_schedule_group(aws, r).await,
         // UpdateSchedule replaces the whole schedule: the complete desired state is sent.
-        (Resource::Schedule(r), _) => put_schedule(aws, r, true).await,
+        (Resource::Schedule(r), _) => scheduler::update_schedule(aws, r).await,
         (Resource::Queue(r), _) => queue::update_queue(aws, r).await,
         (other, _) => {
             Err(InfraError::Failed(format!("cannot update {} {}: the remote kind differs", other.kind(), other.id())))

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use aws_sdk_sqs::operation::create_queue::builders::CreateQueueInputBuilder;
+use aws_sdk_sqs::operation::delete_queue::builders::DeleteQueueInputBuilder;
 use aws_sdk_sqs::operation::set_queue_attributes::builders::SetQueueAttributesInputBuilder;
 use aws_sdk_sqs::operation::tag_queue::builders::TagQueueInputBuilder;
 use aws_sdk_sqs::types::QueueAttributeName;
@@ -38,6 +39,11 @@ pub fn tag_request(url: &str, q: &Queue) -> TagQueueInputBuilder {
     TagQueueInputBuilder::default().queue_url(url).set_tags(Some(q.tags.clone().into_iter().collect()))
 }
 
+/// DeleteQueue: the queue at `url`, with whatever it still holds.
+pub fn delete_queue_request(url: &str) -> DeleteQueueInputBuilder {
+    DeleteQueueInputBuilder::default().queue_url(url)
+}
+
 pub async fn create_queue(aws: &Aws, q: &Queue) -> Result<(), InfraError> {
     create_queue_request(q)
         .send_with(&aws.sqs)
@@ -60,7 +66,7 @@ pub async fn update_queue(aws: &Aws, q: &Queue) -> Result<(), InfraError> {
 pub async fn delete_queue(aws: &Aws, q: &Queue) -> Result<(), InfraError> {
     let what = format!("queue {}", q.name);
     let Some(url) = queue_url(aws, &q.name).await? else { return Ok(()) };
-    aws.sqs.delete_queue().queue_url(url).send().await.map_err(|e| aws_err(&what, "sqs:DeleteQueue", e))?;
+    delete_queue_request(&url).send_with(&aws.sqs).await.map_err(|e| aws_err(&what, "sqs:DeleteQueue", e))?;
     Ok(())
 }
 
@@ -96,5 +102,6 @@ mod tests {
         let tag = tag_request("https://q", &queue());
         assert_eq!(tag.get_queue_url().as_deref(), Some("https://q"));
         assert_eq!(tag.get_tags().as_ref().map(HashMap::len), Some(1));
+        assert_eq!(delete_queue_request("https://q").get_queue_url().as_deref(), Some("https://q"));
     }
 }

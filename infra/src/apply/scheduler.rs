@@ -1,152 +1,91 @@
-//! Creating, replacing and deleting the schedule group and the schedules.
+//! Creating, replacing and deleting the schedule group and the schedules: sends the requests that
+//! [`requests`] builds from the desired resources.
 
-use aws_sdk_scheduler::types::{
-    AssignPublicIp, AwsVpcConfiguration, CapacityProviderStrategyItem, DeadLetterConfig, EcsParameters,
-    FlexibleTimeWindow, FlexibleTimeWindowMode, NetworkConfiguration, PropagateTags, RetryPolicy, ScheduleState, Tag,
-    Target,
-};
+mod requests;
+
+use std::future::Future;
+
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use crate::aws::Aws;
 use crate::aws_error::aws_err;
 use crate::error::InfraError;
-use crate::resources::{EcsTarget, Schedule, ScheduleGroup, Tags};
+use crate::resources::{Schedule, ScheduleGroup};
 
-fn build_err(e: impl std::fmt::Display) -> InfraError {
-    InfraError::Failed(format!("cannot build a scheduler request: {e}"))
-}
-
-fn tags(t: &Tags) -> Result<Vec<Tag>, InfraError> {
-    t.iter().map(|(k, v)| Tag::builder().key(k).value(v).build().map_err(build_err)).collect()
-}
+pub use requests::schedule_target;
+use requests::{
+    create_schedule_group_request, create_schedule_request, delete_schedule_group_request, delete_schedule_request,
+    schedule_group_tag_request, state_change_request, update_schedule_request,
+};
 
 pub async fn create_schedule_group(aws: &Aws, g: &ScheduleGroup) -> Result<(), InfraError> {
-    aws.scheduler
-        .create_schedule_group()
-        .name(&g.name)
-        .set_tags(Some(tags(&g.tags)?))
-        .send()
+    create_schedule_group_request(g)?
+        .send_with(&aws.scheduler)
         .await
         .map_err(|e| aws_err(&format!("schedule group {}", g.name), "scheduler:CreateScheduleGroup", e))?;
     Ok(())
 }
 
 pub async fn tag_schedule_group(aws: &Aws, g: &ScheduleGroup) -> Result<(), InfraError> {
-    let arn = aws.arns.schedule_group(&g.name);
-    aws.scheduler
-        .tag_resource()
-        .resource_arn(arn)
-        .set_tags(Some(tags(&g.tags)?))
-        .send()
+    schedule_group_tag_request(g, &aws.arns)?
+        .send_with(&aws.scheduler)
         .await
         .map_err(|e| aws_err(&format!("schedule group {}", g.name), "scheduler:TagResource", e))?;
     Ok(())
 }
 
 pub async fn delete_schedule_group(aws: &Aws, g: &ScheduleGroup) -> Result<(), InfraError> {
-    aws.scheduler
-        .delete_schedule_group()
-        .name(&g.name)
-        .send()
+    delete_schedule_group_request(g)
+        .send_with(&aws.scheduler)
         .await
         .map_err(|e| aws_err(&format!("schedule group {}", g.name), "scheduler:DeleteScheduleGroup", e))?;
     Ok(())
 }
 
 pub async fn delete_schedule(aws: &Aws, s: &Schedule) -> Result<(), InfraError> {
-    aws.scheduler
-        .delete_schedule()
-        .group_name(&s.group)
-        .name(&s.name)
-        .send()
+    delete_schedule_request(s)
+        .send_with(&aws.scheduler)
         .await
         .map_err(|e| aws_err(&format!("schedule {}/{}", s.group, s.name), "scheduler:DeleteSchedule", e))?;
     Ok(())
 }
 
-/// The schedule's ECS target, from the desired [`EcsTarget`] (the one `infra run` starts too).
-pub fn schedule_target(t: &EcsTarget) -> Result<Target, InfraError> {
-    let vpc = AwsVpcConfiguration::builder()
-        .set_subnets(Some(t.subnets.clone()))
-        .set_security_groups(Some(t.security_groups.clone()))
-        .assign_public_ip(AssignPublicIp::from(t.assign_public_ip.as_str()))
-        .build()
-        .map_err(build_err)?;
-    let strategy = t
-        .capacity_provider_strategy
-        .iter()
-        .map(|c| {
-            CapacityProviderStrategyItem::builder()
-                .capacity_provider(&c.capacity_provider)
-                .weight(c.weight)
-                .base(c.base)
-                .build()
-                .map_err(build_err)
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let ecs = EcsParameters::builder()
-        .task_definition_arn(&t.task_definition_arn)
-        .task_count(t.task_count)
-        .set_propagate_tags(t.propagate_tags.as_deref().map(PropagateTags::from))
-        .enable_ecs_managed_tags(t.enable_ecs_managed_tags)
-        .set_capacity_provider_strategy(Some(strategy))
-        .network_configuration(NetworkConfiguration::builder().awsvpc_configuration(vpc).build())
-        .build()
-        .map_err(build_err)?;
-    Target::builder()
-        .arn(&t.cluster_arn)
-        .role_arn(&t.role_arn)
-        .input(t.input.to_string())
-        .retry_policy(
-            RetryPolicy::builder()
-                .maximum_retry_attempts(t.retry_attempts)
-                .maximum_event_age_in_seconds(t.max_event_age_seconds)
-                .build(),
-        )
-        .ecs_parameters(ecs)
-        .set_dead_letter_config(t.dead_letter_arn.as_ref().map(|arn| DeadLetterConfig::builder().arn(arn).build()))
-        .build()
-        .map_err(build_err)
-}
-
-/// Creates the schedule, or (with `replace`) replaces it whole with UpdateSchedule. Every field,
-/// the state included, is always sent: UpdateSchedule resets whatever is left out. Right after its
-/// role was created or changed, Scheduler may not be able to assume it yet: that error is retried.
-pub async fn put_schedule(aws: &Aws, s: &Schedule, replace: bool) -> Result<(), InfraError> {
-    crate::propagation::retry(&aws.out, || put_schedule_once(aws, s, replace)).await
-}
-
-async fn put_schedule_once(aws: &Aws, s: &Schedule, replace: bool) -> Result<(), InfraError> {
+/// Sends a CreateSchedule or UpdateSchedule of `s`. Right after its role was created or changed,
+/// Scheduler may not be able to assume it yet: that error is retried.
+async fn send_retried<T, E, Fut>(
+    aws: &Aws,
+    s: &Schedule,
+    call: &'static str,
+    send: impl Fn() -> Fut,
+) -> Result<(), InfraError>
+where
+    Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+    E: std::error::Error + ProvideErrorMetadata + 'static,
+{
     let what = format!("schedule {}/{}", s.group, s.name);
-    let window = FlexibleTimeWindow::builder()
-        .mode(FlexibleTimeWindowMode::from(s.flexible_time_window.as_str()))
-        .build()
-        .map_err(build_err)?;
-    let state = ScheduleState::from(s.state.as_str());
-    let target = schedule_target(&s.target)?;
-    // CreateSchedule and UpdateSchedule take the same complete set of fields.
-    macro_rules! complete {
-        ($builder:expr) => {
-            $builder
-                .name(&s.name)
-                .group_name(&s.group)
-                .schedule_expression(&s.expression)
-                .schedule_expression_timezone(&s.timezone)
-                .description(&s.description)
-                .state(state)
-                .flexible_time_window(window)
-                .target(target)
-        };
-    }
-    if replace {
-        complete!(aws.scheduler.update_schedule())
-            .send()
-            .await
-            .map_err(|e| aws_err(&what, "scheduler:UpdateSchedule", e))?;
-    } else {
-        complete!(aws.scheduler.create_schedule())
-            .send()
-            .await
-            .map_err(|e| aws_err(&what, "scheduler:CreateSchedule", e))?;
-    }
-    Ok(())
+    crate::propagation::retry(&aws.out, || async { send().await.map(|_| ()).map_err(|e| aws_err(&what, call, e)) })
+        .await
 }
+
+/// Creates the schedule with every field.
+pub async fn create_schedule(aws: &Aws, s: &Schedule) -> Result<(), InfraError> {
+    let req = create_schedule_request(s)?;
+    send_retried(aws, s, "scheduler:CreateSchedule", || req.clone().send_with(&aws.scheduler)).await
+}
+
+/// Replaces the schedule whole with `s` (UpdateSchedule).
+pub async fn update_schedule(aws: &Aws, s: &Schedule) -> Result<(), InfraError> {
+    let req = update_schedule_request(s)?;
+    send_retried(aws, s, "scheduler:UpdateSchedule", || req.clone().send_with(&aws.scheduler)).await
+}
+
+/// Sets only the state of the schedule as it is now (`current`).
+pub async fn change_schedule_state(aws: &Aws, current: &Schedule, state: &str) -> Result<(), InfraError> {
+    let req = state_change_request(current, state)?;
+    send_retried(aws, current, "scheduler:UpdateSchedule", || req.clone().send_with(&aws.scheduler)).await
+}
+
+#[cfg(test)]
+mod tests;

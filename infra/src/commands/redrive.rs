@@ -6,6 +6,9 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use aws_sdk_sqs::operation::change_message_visibility::builders::ChangeMessageVisibilityInputBuilder;
+use aws_sdk_sqs::operation::delete_message::builders::DeleteMessageInputBuilder;
+use aws_sdk_sqs::operation::receive_message::builders::ReceiveMessageInputBuilder;
 use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
 use chrono::SecondsFormat;
 use intervalprocessing_jobs::Process;
@@ -79,11 +82,8 @@ pub async fn run(
         };
         match start_task(&aws, s, ps, &fire_time).await {
             Ok(task) => {
-                aws.sqs
-                    .delete_message()
-                    .queue_url(&url)
-                    .receipt_handle(&m.receipt)
-                    .send()
+                delete_request(&url, &m.receipt)
+                    .send_with(&aws.sqs)
                     .await
                     .map_err(|e| aws_err(&format!("queue {queue}"), "sqs:DeleteMessage", e))?;
                 out.line(format_args!("  re-ran as {task}; message deleted"));
@@ -113,15 +113,8 @@ pub async fn run(
 async fn receive_all(aws: &Aws, url: &str) -> Result<Vec<Received>, InfraError> {
     let mut all = Vec::new();
     while all.len() < MOST {
-        let got = aws
-            .sqs
-            .receive_message()
-            .queue_url(url)
-            .max_number_of_messages(10)
-            .visibility_timeout(VISIBILITY.as_secs() as i32)
-            .message_system_attribute_names(MessageSystemAttributeName::SentTimestamp)
-            .message_attribute_names(QueueAttributeName::All.as_str())
-            .send()
+        let got = receive_request(url)
+            .send_with(&aws.sqs)
             .await
             .map_err(|e| aws_err(&format!("queue {}", names::DEAD_LETTER_QUEUE), "sqs:ReceiveMessage", e))?;
         if got.messages().is_empty() {
@@ -145,9 +138,49 @@ async fn receive_all(aws: &Aws, url: &str) -> Result<Vec<Received>, InfraError> 
 
 /// Makes a message visible again at once (it was only looked at).
 async fn release(aws: &Aws, url: &str, receipt: &str) {
-    let released =
-        aws.sqs.change_message_visibility().queue_url(url).receipt_handle(receipt).visibility_timeout(0).send();
+    let released = release_request(url, receipt).send_with(&aws.sqs);
     if let Err(e) = released.await {
         tracing::warn!(error = %aws_err("dead-letter message", "sqs:ChangeMessageVisibility", e), "it stays hidden until its visibility timeout");
+    }
+}
+
+/// ReceiveMessage: up to 10, hidden for [`VISIBILITY`], with the sent time and every message attribute.
+fn receive_request(url: &str) -> ReceiveMessageInputBuilder {
+    ReceiveMessageInputBuilder::default()
+        .queue_url(url)
+        .max_number_of_messages(10)
+        .visibility_timeout(i32::try_from(VISIBILITY.as_secs()).unwrap_or(300))
+        .message_system_attribute_names(MessageSystemAttributeName::SentTimestamp)
+        .message_attribute_names(QueueAttributeName::All.as_str())
+}
+
+/// DeleteMessage: the one message whose window was re-run.
+fn delete_request(url: &str, receipt: &str) -> DeleteMessageInputBuilder {
+    DeleteMessageInputBuilder::default().queue_url(url).receipt_handle(receipt)
+}
+
+/// ChangeMessageVisibility to 0: the message is visible again at once.
+fn release_request(url: &str, receipt: &str) -> ChangeMessageVisibilityInputBuilder {
+    ChangeMessageVisibilityInputBuilder::default().queue_url(url).receipt_handle(receipt).visibility_timeout(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redrive_reads_hidden_messages_with_their_attributes_and_deletes_or_releases_exactly_one() {
+        let r = receive_request("https://q");
+        assert_eq!((r.get_max_number_of_messages(), r.get_visibility_timeout()), (&Some(10), &Some(300)));
+        assert_eq!(r.get_message_attribute_names().clone(), Some(vec!["All".to_owned()]));
+        let sent = r.get_message_system_attribute_names().clone().unwrap_or_default();
+        assert_eq!(sent, vec![MessageSystemAttributeName::SentTimestamp]);
+        let d = delete_request("https://q", "receipt-1");
+        assert_eq!(
+            (d.get_queue_url().as_deref(), d.get_receipt_handle().as_deref()),
+            (Some("https://q"), Some("receipt-1"))
+        );
+        let v = release_request("https://q", "receipt-1");
+        assert_eq!((v.get_receipt_handle().as_deref(), v.get_visibility_timeout()), (Some("receipt-1"), &Some(0)));
     }
 }

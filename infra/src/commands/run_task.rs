@@ -2,14 +2,12 @@
 //! process's schedule target ([`crate::desired::ecs_target`]), so the two cannot drift.
 
 use aws_sdk_ecs::operation::run_task::builders::RunTaskInputBuilder;
-use aws_sdk_ecs::types::{
-    AssignPublicIp, AwsVpcConfiguration, CapacityProviderStrategyItem, ContainerOverride, KeyValuePair,
-    NetworkConfiguration, PropagateTags, TaskOverride,
-};
+use aws_sdk_ecs::types::{ContainerOverride, KeyValuePair, PropagateTags, TaskOverride};
 use serde_json::Value;
 
 use crate::error::InfraError;
 use crate::resources::EcsTarget;
+use crate::task_network::{awsvpc_network, capacity_strategy};
 
 /// Who started the tasks `infra run` starts (ECS shows it as `startedBy`).
 pub const STARTED_BY: &str = "intervalprocessing-infra";
@@ -20,30 +18,14 @@ fn build_err(e: impl std::fmt::Display) -> InfraError {
 
 /// RunTask for `t`: its cluster, task definition, count, capacity, network, tags and overrides.
 pub fn run_task_request(t: &EcsTarget) -> Result<RunTaskInputBuilder, InfraError> {
-    let vpc = AwsVpcConfiguration::builder()
-        .set_subnets(Some(t.subnets.clone()))
-        .set_security_groups(Some(t.security_groups.clone()))
-        .assign_public_ip(AssignPublicIp::from(t.assign_public_ip.as_str()))
-        .build()
-        .map_err(build_err)?;
-    let strategy = t
-        .capacity_provider_strategy
-        .iter()
-        .map(|c| {
-            CapacityProviderStrategyItem::builder()
-                .capacity_provider(&c.capacity_provider)
-                .weight(c.weight)
-                .base(c.base)
-                .build()
-                .map_err(build_err)
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let strategy = capacity_strategy!(aws_sdk_ecs::types, t.capacity_provider_strategy, build_err);
+    let network = awsvpc_network!(aws_sdk_ecs::types, t, build_err);
     Ok(RunTaskInputBuilder::default()
         .cluster(&t.cluster_arn)
         .task_definition(&t.task_definition_arn)
         .count(t.task_count)
         .set_capacity_provider_strategy(Some(strategy))
-        .network_configuration(NetworkConfiguration::builder().awsvpc_configuration(vpc).build())
+        .network_configuration(network)
         .overrides(task_override(&t.input))
         .set_propagate_tags(t.propagate_tags.as_deref().map(PropagateTags::from))
         .enable_ecs_managed_tags(t.enable_ecs_managed_tags)

@@ -4,7 +4,7 @@ use intervalprocessing_jobs::Process;
 
 use super::connect::connect;
 use crate::InfraOutcome;
-use crate::apply::put_schedule;
+use crate::apply::change_schedule_state;
 use crate::console::Console;
 use crate::error::InfraError;
 use crate::names;
@@ -22,7 +22,7 @@ pub async fn run(
     let group = &s.file.schedule_group;
     for p in processes {
         let name = names::schedule(p);
-        let Some(mut current) = schedule(&aws, group, &name).await? else {
+        let Some(current) = schedule(&aws, group, &name).await? else {
             return Err(InfraError::NotDeployed(format!("schedule {group}/{name} does not exist")));
         };
         if current.state == want {
@@ -30,8 +30,7 @@ pub async fn run(
             continue;
         }
         // UpdateSchedule replaces the schedule: send everything it has now, with only the state changed.
-        current.state = want.to_owned();
-        put_schedule(&aws, &current, true).await?;
+        change_schedule_state(&aws, &current, want).await?;
         out.line(format_args!("{group}/{name} is now {want}"));
     }
     Ok(InfraOutcome::Done)
