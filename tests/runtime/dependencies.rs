@@ -59,6 +59,21 @@ fn assert_hour_includes_the_estimates(rows: &[Document], ctx: &str) {
     assert_eq!((num(two, "kwh"), count(two, "intervalCount"), count(two, "estimatedCount")), (3.25, 4, 2), "{ctx}");
 }
 
+/// The upstream windows the succeeded HourlyDataChange entry of 09:00 ran without (`upstreamMissing`).
+async fn succeeded_without(db: &TestDb) -> Vec<String> {
+    let entry = db
+        .db
+        .collection::<Document>("job_runs")
+        .find_one(doc! { "process": "HourlyDataChange", "windowStart": utc("2026-01-15T09:00:00Z") })
+        .await
+        .expect("read the ledger")
+        .expect("the hour's entry");
+    assert_eq!(entry.get_str("status"), Ok("succeeded"), "{entry}");
+    let missing =
+        entry.get_array("upstreamMissing").map(|a| a.iter().filter_map(Bson::as_str).map(str::to_owned).collect());
+    missing.unwrap_or_default()
+}
+
 async fn hour_rows(db: &TestDb, collection: &str, start: &str) -> Vec<Document> {
     let rows = rollup_rows(db, collection, doc! { "meterId": 1 }).await;
     rows.into_iter().filter(|r| r.get_datetime("periodStart").map(|t| t.to_chrono()) == Ok(utc(start))).collect()
@@ -163,17 +178,8 @@ async fn an_upstream_window_given_up_for_good_no_longer_holds_the_rollup_back_an
         "{}",
         out.stdout
     );
-    let entry = db
-        .db
-        .collection::<Document>("job_runs")
-        .find_one(doc! { "process": "HourlyDataChange", "windowStart": utc("2026-01-15T09:00:00Z") })
-        .await
-        .expect("read the ledger")
-        .expect("the hour's entry");
-    assert_eq!(entry.get_str("status"), Ok("succeeded"), "{entry}");
-    let missing: Vec<&str> =
-        entry.get_array("upstreamMissing").map(|a| a.iter().filter_map(Bson::as_str).collect()).unwrap_or_default();
-    assert_eq!(missing, vec!["QuarterHourlyDataChange 2026-01-15 09:45 (given up)"], "{entry}");
+    let missing = succeeded_without(&db).await;
+    assert_eq!(missing, vec!["QuarterHourlyDataChange 2026-01-15 09:45 (given up)"]);
     // Without the 09:45 estimates: MTR-1 has 3 real intervals, MTR-2 2 real and 1 estimate.
     let rows = hour_rows(&db, "hourly_usage", "2026-01-15T09:00:00Z").await;
     let got: Vec<(f64, i64)> = rows.iter().map(|r| (num(r, "kwh"), count(r, "intervalCount"))).collect();
@@ -193,14 +199,6 @@ async fn a_manual_rollup_runs_at_once_and_its_entry_lists_the_upstream_windows_t
         "{}",
         out.stdout
     );
-    let entry = db
-        .db
-        .collection::<Document>("job_runs")
-        .find_one(doc! { "process": "HourlyDataChange", "windowStart": utc("2026-01-15T09:00:00Z") })
-        .await
-        .expect("read the ledger")
-        .expect("the hour's entry");
-    assert_eq!(entry.get_str("status"), Ok("succeeded"), "{entry}");
-    let missing = entry.get_array("upstreamMissing").map(|a| a.len()).unwrap_or_default();
-    assert_eq!(missing, 4, "the four quarter-hours of the hour: {entry}");
+    let missing = succeeded_without(&db).await;
+    assert_eq!(missing.len(), 4, "the four quarter-hours of the hour: {missing:?}");
 }
