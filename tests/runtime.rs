@@ -7,6 +7,7 @@ mod catch_up;
 mod dependencies;
 mod dispatch;
 mod dst;
+mod emf;
 mod failed_windows;
 mod files;
 mod history;
