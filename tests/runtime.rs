@@ -15,6 +15,7 @@ mod idempotency;
 mod jobs;
 mod lease;
 mod ledger_compat;
+mod status;
 mod times;
 mod upstream_data;
 mod upstream_indexes;
