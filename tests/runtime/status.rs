@@ -188,3 +188,33 @@ async fn status_of_every_process_over_ten_days_of_history_answers_in_under_two_s
     eprintln!("status --since 10days over {} fire times took {took:?}", rows.len());
     assert!(took < Duration::from_secs(2), "status took {took:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_with_the_deployment_file_follows_its_cron_and_expects_nothing_of_a_disabled_schedule() {
+    let db = TestDb::new().await;
+    hourly_history(&db, |k, e| (k != 2).then_some(e)).await;
+    // The example deployment, with HourlyDataChange enabled at five past the hour.
+    let example = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/intervalprocessing.toml"))
+        .expect("the example deployment");
+    let hourly = "[process.HourlyDataChange]\ncron = \"cron(0 * * * ? *)\"";
+    assert!(example.contains(hourly), "the example changed:\n{example}");
+    let mut file = example.replace(hourly, "[process.HourlyDataChange]\ncron = \"cron(5 * * * ? *)\"");
+    let at = file.find("[process.HourlyDataChange]").unwrap_or_default();
+    let enable = file[at..].find("enabled = false").map(|i| at + i).expect("HourlyDataChange's enabled flag");
+    file.replace_range(enable..enable + "enabled = false".len(), "enabled = true");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("deployment.toml");
+    std::fs::write(&path, file).expect("write the deployment file");
+    let config = path.display().to_string();
+
+    let out = status(&db, &["--json", "--config", &config]).expect_code(6);
+    let rows = rows(&out);
+    let gone = row_of(&rows, this_hour() - TimeDelta::hours(2) + TimeDelta::minutes(5));
+    assert_eq!(gone["label"], "missed", "{rows:?}");
+    let rfc = intervalprocessing_jobs::window::rfc3339;
+    assert_eq!(gone["window_start"], rfc(this_hour() - TimeDelta::hours(3)).as_str(), "{rows:?}");
+
+    let all = db.cli().args(["status", "--since", "4h", "--config", &config]).run().expect_code(6).stdout;
+    let quarter = all.lines().find(|l| l.starts_with("QuarterHourlyDataChange")).unwrap_or_default();
+    assert!(quarter.contains("schedule disabled"), "{all}");
+}
