@@ -42,7 +42,7 @@ fn run(out: &Console) -> Outcome {
         Ok(rt) => rt,
         Err(e) => return fail(&AppError::Startup(format!("cannot start the async runtime: {e}")), format, out),
     };
-    let result = rt.block_on(dispatch(cli, out));
+    let result = rt.block_on(dispatch(cli, format, out));
     // Don't wait for background tasks (a heartbeat, a signal listener) to notice the end.
     rt.shutdown_background();
     match result {
@@ -72,7 +72,7 @@ fn fail(e: &AppError, format: LogFormat, out: &Console) -> Outcome {
     outcome
 }
 
-async fn dispatch(cli: Cli, out: &Console) -> Result<Outcome, AppError> {
+async fn dispatch(cli: Cli, format: LogFormat, out: &Console) -> Result<Outcome, AppError> {
     match cli.command {
         // How ECS starts it: no arguments, the process in `processToRun`.
         None => {
@@ -87,10 +87,11 @@ async fn dispatch(cli: Cli, out: &Console) -> Result<Outcome, AppError> {
                 timeout: None,
                 ignore_retention: false,
             };
-            commands::run::run(args, &cfg, out).await
+            commands::run::run(args, &cfg, format, out).await
         }
-        Some(Command::Run(args)) => commands::run::run(args, &Config::from_env()?, out).await,
+        Some(Command::Run(args)) => commands::run::run(args, &Config::from_env()?, format, out).await,
         Some(Command::History(args)) => commands::history::run(args, &Config::from_env()?, out).await,
+        Some(Command::Status(args)) => commands::status::run(args, &Config::from_env()?, out).await,
         Some(Command::Seed(args)) => commands::seed::run(args, &Config::from_env()?, out).await,
         Some(Command::List) => commands::list::run(&Config::from_env()?, out),
         Some(Command::Infra(args)) => {

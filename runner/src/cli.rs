@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
     version,
     about = "Scheduled batch jobs on MongoDB and S3",
     after_help = "With no command, runs the process named by the processToRun environment variable (as ECS does).\n\
-                  Exit codes: 0 ok, 1 job failed, 2 usage, 3 configuration/unknown process, 4 lease held, 5 deadline, 128+N signal N."
+                  Exit codes: 0 ok, 1 job failed, 2 usage, 3 configuration/unknown process, 4 lease held, 5 deadline, 6 status found a missed or failed run, 128+N signal N."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -24,6 +24,9 @@ pub enum Command {
     List,
     /// The run ledger, newest window first.
     History(HistoryArgs),
+    /// Did every run happen? Each fire time of the schedules in a period, matched to the ledger:
+    /// ok, running, late, failed, skipped, pending or missed. Exits 6 when one was missed or failed.
+    Status(StatusArgs),
     /// Write demo meters and readings (with gaps) for local work.
     Seed(SeedArgs),
     /// Create, check and change the AWS deployment (ECS, EventBridge Scheduler, IAM, S3).
@@ -67,6 +70,23 @@ pub struct HistoryArgs {
     /// Print a JSON array instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Only this process (default: every process).
+    #[arg(long, value_name = "NAME")]
+    pub process: Option<String>,
+    /// How far back to look (e.g. 24h, 90m, 10days; at most 366 days).
+    #[arg(long, value_name = "DURATION", default_value = "24h")]
+    pub since: String,
+    /// Print a JSON array, one object per fire time, instead of the report.
+    #[arg(long)]
+    pub json: bool,
+    /// The deployment file: each process's cron, enabled flag and time zone come from it
+    /// (default: the catalog's cron and SCHEDULE_TIMEZONE).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

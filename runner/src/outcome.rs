@@ -22,6 +22,8 @@ pub enum Outcome {
     Signal(i32),
     /// `infra plan --detailed-exitcode` found changes (or undeclared policies on managed roles).
     ChangesPending,
+    /// `status`: a fire time of the schedule was missed (no trace in the ledger) or its window failed.
+    Unaccounted,
     /// `infra run --wait`: the container's exit code, when ECS reported one.
     TaskExited(Option<i32>),
 }
@@ -36,6 +38,7 @@ impl Outcome {
             Outcome::Config => 3,
             Outcome::LeaseHeld => 4,
             Outcome::Deadline => 5,
+            Outcome::Unaccounted => 6,
             Outcome::Signal(n) => 128 + n,
             Outcome::TaskExited(code) => code.unwrap_or(1),
         };
@@ -67,6 +70,7 @@ mod tests {
             (Outcome::Config, 3),
             (Outcome::LeaseHeld, 4),
             (Outcome::Deadline, 5),
+            (Outcome::Unaccounted, 6),
             (Outcome::Signal(15), 143),
             (Outcome::Signal(2), 130),
             (Outcome::ChangesPending, 2),

@@ -4,3 +4,4 @@ pub mod history;
 pub mod list;
 pub mod run;
 pub mod seed;
+pub mod status;

@@ -13,9 +13,11 @@ use crate::lifecycle::plan::Selection;
 use crate::lifecycle::{self, RunRequest};
 use crate::outcome::Outcome;
 use crate::stop::Stop;
+use crate::telemetry::LogFormat;
 use crate::timearg;
 
-pub async fn run(args: RunArgs, cfg: &Config, out: &Console) -> Result<Outcome, AppError> {
+/// `format`: with JSON logs every window also prints an EMF metrics line.
+pub async fn run(args: RunArgs, cfg: &Config, format: LogFormat, out: &Console) -> Result<Outcome, AppError> {
     let name = args.process.filter(|p| !p.trim().is_empty()).ok_or(AppError::NoProcess)?;
     let process: Process = name.parse()?;
     let selection = match (&args.at, &args.from, &args.to) {
@@ -38,7 +40,13 @@ pub async fn run(args: RunArgs, cfg: &Config, out: &Console) -> Result<Outcome, 
     };
     let stop = Stop::new();
     stop.listen_for_signals().map_err(|e| AppError::Startup(format!("cannot listen for signals: {e}")))?;
-    let req =
-        RunRequest { process, selection, dry_run: args.dry_run, timeout, ignore_retention: args.ignore_retention };
+    let req = RunRequest {
+        process,
+        selection,
+        dry_run: args.dry_run,
+        timeout,
+        ignore_retention: args.ignore_retention,
+        emf: format == LogFormat::Json,
+    };
     lifecycle::run(cfg, req, stop, out).await
 }

@@ -137,7 +137,14 @@ mod tests {
     const RULE: CatchUp = CatchUp { limit: 4, max_attempts: 3 };
 
     fn entry(start: DateTime<Utc>, status: Status, attempts: i64) -> Recorded {
-        Recorded { start, status: status.as_str().to_owned(), attempts, run_id: Some("old-run".into()) }
+        Recorded {
+            start,
+            status: status.as_str().to_owned(),
+            attempts,
+            run_id: Some("old-run".into()),
+            started_at: None,
+            error: None,
+        }
     }
 
     /// What the ledger holds: `entries`, split the way [`windows`] reads them (oldest first).

@@ -74,6 +74,10 @@ pub struct Recorded {
     pub status: String,
     pub attempts: i64,
     pub run_id: Option<String>,
+    /// When its latest attempt started (none for a window never started).
+    pub started_at: Option<DateTime<Utc>>,
+    /// Why it failed or was skipped.
+    pub error: Option<String>,
 }
 
 impl Recorded {
@@ -83,6 +87,8 @@ impl Recorded {
             status: d.get_str("status").ok()?.to_owned(),
             attempts: int(d, "attempts").unwrap_or(0),
             run_id: d.get_str("runId").ok().map(str::to_owned),
+            started_at: d.get_datetime("startedAt").ok().map(|t| t.to_chrono()),
+            error: d.get_str("error").ok().map(str::to_owned),
         })
     }
 
@@ -268,7 +274,7 @@ impl Ledger {
         let docs: Vec<Document> = self
             .coll
             .find(filter)
-            .projection(doc! { "windowStart": 1, "status": 1, "attempts": 1, "runId": 1 })
+            .projection(doc! { "windowStart": 1, "status": 1, "attempts": 1, "runId": 1, "startedAt": 1, "error": 1 })
             .sort(doc! { "windowStart": 1 })
             .await?
             .try_collect()

@@ -44,6 +44,8 @@ pub struct RunRequest {
     pub timeout: Option<Duration>,
     /// `--ignore-retention`: run windows that start before the recorded retention cutoff.
     pub ignore_retention: bool,
+    /// Print an EMF metrics line per window (logs are JSON).
+    pub emf: bool,
 }
 
 /// What a stop reason means for the exit code.
@@ -161,6 +163,7 @@ async fn run_in_span(
             span: &span,
             upstream: &upstream,
             out,
+            emf: req.emf,
         };
         run.run(&ws).await
     }

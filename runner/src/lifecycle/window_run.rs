@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 use super::ledger::{Ledger, Runner, Status, WindowOutcome};
 use super::stop_outcome;
 use super::upstream::{Readiness, Upstream, waiting_reason};
+use crate::emf::{Attempt, WindowMetrics};
 use crate::error::{AppError, FailedWindows};
 use crate::outcome::Outcome;
 use crate::progress::{self, WindowProgress};
@@ -41,6 +42,8 @@ pub struct WindowRun<'a> {
     /// The wait for upstream windows (declared dependencies).
     pub upstream: &'a Upstream<'a>,
     pub out: &'a Console,
+    /// Logs are JSON: each window also gets an EMF metrics line on stdout.
+    pub emf: bool,
 }
 
 /// How one window ended.
@@ -92,13 +95,11 @@ impl WindowRun<'_> {
             // The run stops here. The windows it will not start are marked, unless the ledger is
             // unreachable (catch-up does not need the marks, only the missing successes).
             let rest = &windows[i + 1..];
-            if ended.recorded {
-                let why = match v.status {
-                    Status::Failed => "not started: the window before it failed on an error that stops the run".into(),
-                    status => format!("not started: the window before it ended {status}"),
-                };
-                record_skipped(self.ledger, p, rest, self.who, &why, ended.record_by).await;
-            }
+            let why = match v.status {
+                Status::Failed => "not started: the window before it failed on an error that stops the run".into(),
+                status => format!("not started: the window before it ended {status}"),
+            };
+            self.skip(rest, &why, ended.record_by, ended.recorded).await;
             failed.not_started = rest.len();
             return match v.status {
                 Status::Failed => Err(AppError::WindowsFailed(failed)),
@@ -115,7 +116,7 @@ impl WindowRun<'_> {
     async fn stopping(&self, rest: &[Window]) -> Option<Outcome> {
         let reason = self.stop.reason()?;
         let why = format!("not started: the run stopped first ({reason:?})");
-        record_skipped(self.ledger, self.process, rest, self.who, &why, Instant::now() + RECORD_LIMIT).await;
+        self.skip(rest, &why, Instant::now() + RECORD_LIMIT, true).await;
         Some(stop_outcome(reason))
     }
 
@@ -127,9 +128,28 @@ impl WindowRun<'_> {
         tracing::warn!(reason = %why, windows = rest.len(), "upstream windows did not succeed in time; skipping");
         self.out.line(format_args!("{p} {} skipped: {why}", progress::label(p, &rest[0], tz)));
         let by = Instant::now() + RECORD_LIMIT;
-        record_skipped(self.ledger, p, &rest[..1], self.who, &why, by).await;
+        self.skip(&rest[..1], &why, by, true).await;
         let after = format!("not started: the window before it is {why}");
-        record_skipped(self.ledger, p, &rest[1..], self.who, &after, by).await;
+        self.skip(&rest[1..], &after, by, true).await;
+    }
+
+    /// Windows this run will not start: one metrics line each, and (when `record`, i.e. the
+    /// ledger is reachable) a `skipped` entry by `by`.
+    async fn skip(&self, rest: &[Window], why: &str, by: Instant, record: bool) {
+        for w in rest {
+            let m = WindowMetrics {
+                process: self.process,
+                window: *w,
+                status: Status::Skipped,
+                attempt: None,
+                ended: Utc::now(),
+                run_id: self.who.run_id.clone(),
+            };
+            m.emit(self.emf, self.out);
+        }
+        if record {
+            record_skipped(self.ledger, self.process, rest, self.who, why, by).await;
+        }
     }
 
     /// One window: ledger entry, the job, its outcome recorded, logged and printed. `without`:
@@ -187,6 +207,16 @@ impl WindowRun<'_> {
             ),
         }
         bar.finished_window(|| self.out.line(progress::outcome_line(p, w, self.ctx.tz, &o, elapsed)));
+        let attempt = Attempt { seconds: elapsed.as_secs_f64(), report: report.cloned() };
+        let metrics = WindowMetrics {
+            process: p,
+            window: *w,
+            status,
+            attempt: Some(attempt),
+            ended: Utc::now(),
+            run_id: who.run_id.clone(),
+        };
+        metrics.emit(self.emf, self.out);
         Ok(Ended { verdict, recorded, record_by })
     }
 }
