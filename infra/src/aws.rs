@@ -16,6 +16,9 @@ pub struct Aws {
     pub ecr: aws_sdk_ecr::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub s3: aws_sdk_s3::Client,
+    pub sns: aws_sdk_sns::Client,
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
+    pub events: aws_sdk_eventbridge::Client,
     /// Where calls that wait (for IAM to propagate, for a deletion to finish) say so.
     pub out: Console,
 }
@@ -49,6 +52,9 @@ impl Aws {
             ecr: aws_sdk_ecr::Client::new(&conf),
             logs: aws_sdk_cloudwatchlogs::Client::new(&conf),
             s3: aws_sdk_s3::Client::from_conf(s3_conf),
+            sns: aws_sdk_sns::Client::new(&conf),
+            cloudwatch: aws_sdk_cloudwatch::Client::new(&conf),
+            events: aws_sdk_eventbridge::Client::new(&conf),
             conf,
             out: out.clone(),
         })

@@ -9,6 +9,9 @@ use serde_json::Value;
 
 use crate::policy::canonical;
 
+mod alerting;
+pub use alerting::{Alarm, EventRule, RuleTarget, Topic};
+
 pub type Tags = BTreeMap<String, String>;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -156,6 +159,9 @@ pub enum Resource {
     ScheduleGroup(ScheduleGroup),
     Schedule(Schedule),
     ServiceLinkedRole(ServiceLinkedRole),
+    Topic(Topic),
+    Alarm(Alarm),
+    EventRule(EventRule),
 }
 
 impl Resource {
@@ -171,6 +177,9 @@ impl Resource {
             Resource::ScheduleGroup(_) => "schedule_group",
             Resource::Schedule(_) => "schedule",
             Resource::ServiceLinkedRole(_) => "service_linked_role",
+            Resource::Topic(_) => "sns_topic",
+            Resource::Alarm(_) => "cloudwatch_alarm",
+            Resource::EventRule(_) => "events_rule",
         }
     }
 
@@ -186,6 +195,9 @@ impl Resource {
             Resource::ScheduleGroup(r) => r.name.clone(),
             Resource::Schedule(r) => format!("{}/{}", r.group, r.name),
             Resource::ServiceLinkedRole(r) => r.name.clone(),
+            Resource::Topic(r) => r.name.clone(),
+            Resource::Alarm(r) => r.name.clone(),
+            Resource::EventRule(r) => r.name.clone(),
         }
     }
 
@@ -199,6 +211,9 @@ impl Resource {
             Resource::Bucket(r) => Some(&r.tags),
             Resource::TaskDefinition(r) => Some(&r.tags),
             Resource::ScheduleGroup(r) => Some(&r.tags),
+            Resource::Topic(r) => Some(&r.tags),
+            Resource::Alarm(r) => Some(&r.tags),
+            Resource::EventRule(r) => Some(&r.tags),
             Resource::Schedule(_) | Resource::ServiceLinkedRole(_) => None,
         }
     }
@@ -215,6 +230,9 @@ impl Resource {
             Resource::ScheduleGroup(r) => serde_json::to_value(r),
             Resource::Schedule(r) => serde_json::to_value(r),
             Resource::ServiceLinkedRole(r) => serde_json::to_value(r),
+            Resource::Topic(r) => serde_json::to_value(r),
+            Resource::Alarm(r) => serde_json::to_value(r),
+            Resource::EventRule(r) => serde_json::to_value(r),
         };
         v.unwrap_or(Value::Null)
     }
@@ -231,6 +249,9 @@ impl Resource {
             Resource::Bucket(r) => Some(&mut r.tags),
             Resource::TaskDefinition(r) => Some(&mut r.tags),
             Resource::ScheduleGroup(r) => Some(&mut r.tags),
+            Resource::Topic(r) => Some(&mut r.tags),
+            Resource::Alarm(r) => Some(&mut r.tags),
+            Resource::EventRule(r) => Some(&mut r.tags),
             Resource::Schedule(_) | Resource::ServiceLinkedRole(_) => None,
         }
     }
@@ -247,6 +268,7 @@ impl Resource {
                 }
             }
             Resource::Bucket(b) => b.policy = b.policy.as_ref().map(canonical),
+            Resource::Topic(t) => t.policy = canonical(&t.policy),
             _ => {}
         }
         r

@@ -15,10 +15,11 @@ pub struct Deploy {
     pub subnet: String,
 }
 
-/// The resources a deployment manages: seven shared (roles, cluster, bucket, schedule group, ...)
-/// and three per process of the catalog (task definition, schedule, log group).
+/// The resources a deployment manages: seven shared (roles, cluster, bucket, schedule group, ...),
+/// six for alerting (topic, four Scheduler alarms, the task-failed-to-start rule) and four per
+/// process of the catalog (task definition, schedule, log group, no-successful-window alarm).
 pub fn resource_count() -> usize {
-    7 + 3 * crate::support::process_names().len()
+    13 + 4 * crate::support::process_names().len()
 }
 
 pub const BUCKET: &str = "ip-infra-test";

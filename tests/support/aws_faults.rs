@@ -58,18 +58,18 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// One HTTP request as read from the client.
-struct Request {
-    head: String,
-    body: Vec<u8>,
+pub(super) struct Request {
+    pub(super) head: String,
+    pub(super) body: Vec<u8>,
 }
 
 impl Request {
-    fn method_path(&self) -> (&str, &str) {
+    pub(super) fn method_path(&self) -> (&str, &str) {
         let mut first = self.head.lines().next().unwrap_or_default().split(' ');
         (first.next().unwrap_or_default(), first.next().unwrap_or_default())
     }
 
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(super) fn header(&self, name: &str) -> Option<&str> {
         self.head.lines().skip(1).find_map(|l| {
             let (k, v) = l.split_once(':')?;
             k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
@@ -135,6 +135,14 @@ impl Drop for AwsFaults {
 
 async fn serve(mut client: TcpStream, state: Arc<State>) {
     let Some(request) = read_request(&mut client).await else { return };
+    // The CloudWatch SDK speaks rpc-v2-cbor, which moto does not: translated (cloudwatch_cbor.rs).
+    if super::cloudwatch_cbor::is_cloudwatch(&request) {
+        if let Some(response) = super::cloudwatch_cbor::translate(&request, state.target).await {
+            let _ = client.write_all(&response).await;
+        }
+        let _ = client.shutdown().await;
+        return;
+    }
     if let Some(fault) = state.fault(&request) {
         let _ = client.write_all(&fault).await;
         let _ = client.shutdown().await;
@@ -231,7 +239,7 @@ fn response(status: u16, content_type: &str, error_type: Option<&str>, body: &st
 }
 
 /// Reads one request: the head, then a `Content-Length` or chunked body (kept as sent, decoded).
-async fn read_request(client: &mut TcpStream) -> Option<Request> {
+pub(super) async fn read_request(client: &mut TcpStream) -> Option<Request> {
     let mut buf = Vec::new();
     let mut chunk = vec![0u8; 64 * 1024];
     let head_end = loop {
@@ -280,7 +288,7 @@ async fn read_request(client: &mut TcpStream) -> Option<Request> {
 
 /// Sends the request to moto with `Connection: close` and returns the whole response, with
 /// `Connection: close` for the client too.
-async fn forward(r: &Request, target: SocketAddr) -> Option<Vec<u8>> {
+pub(super) async fn forward(r: &Request, target: SocketAddr) -> Option<Vec<u8>> {
     let head: Vec<&str> =
         r.head.trim_end().lines().filter(|l| !l.to_ascii_lowercase().starts_with("connection:")).collect();
     let mut out = format!("{}\r\nConnection: close\r\n\r\n", head.join("\r\n")).into_bytes();
@@ -298,7 +306,7 @@ async fn forward(r: &Request, target: SocketAddr) -> Option<Vec<u8>> {
     Some(fixed)
 }
 
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+pub(super) fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 

@@ -4,6 +4,7 @@
 
 pub mod aws_faults;
 pub mod cli;
+pub mod cloudwatch_cbor;
 pub mod faults;
 pub mod fixtures;
 pub mod mongo;

@@ -1,6 +1,7 @@
 //! Executes a plan, change by change, in the plan's order. Stops at the first failure and says
 //! which resource and call failed; what was done before stays done (a new plan shows the rest).
 
+mod alerting;
 mod compute;
 mod iam;
 mod scheduler;
@@ -12,6 +13,7 @@ use crate::error::InfraError;
 use crate::plan::{Action, Plan};
 use crate::resources::Resource;
 
+pub use alerting::{disable_alarm_actions_request, enable_alarm_actions_request};
 pub use scheduler::{put_schedule, schedule_target};
 
 /// Applies every change of `plan` (prerequisites first); writes one line per change done, and one
@@ -57,6 +59,9 @@ async fn create(aws: &Aws, want: &Resource) -> Result<(), InfraError> {
         Resource::ScheduleGroup(r) => scheduler::create_schedule_group(aws, r).await,
         Resource::Schedule(r) => put_schedule(aws, r, false).await,
         Resource::ServiceLinkedRole(r) => iam::create_service_linked_role(aws, r).await,
+        Resource::Topic(r) => alerting::create_topic(aws, r).await,
+        Resource::Alarm(r) => alerting::put_alarm(aws, r, false).await,
+        Resource::EventRule(r) => alerting::put_rule(aws, r, None).await,
     }
 }
 
@@ -72,6 +77,9 @@ async fn update(aws: &Aws, want: &Resource, have: &Resource) -> Result<(), Infra
         (Resource::ScheduleGroup(r), _) => scheduler::tag_schedule_group(aws, r).await,
         // UpdateSchedule replaces the whole schedule: the complete desired state is sent.
         (Resource::Schedule(r), _) => put_schedule(aws, r, true).await,
+        (Resource::Topic(r), _) => alerting::update_topic(aws, r).await,
+        (Resource::Alarm(r), _) => alerting::put_alarm(aws, r, true).await,
+        (Resource::EventRule(r), Resource::EventRule(old)) => alerting::put_rule(aws, r, Some(old)).await,
         (other, _) => {
             Err(InfraError::Failed(format!("cannot update {} {}: the remote kind differs", other.kind(), other.id())))
         }
@@ -88,6 +96,9 @@ async fn delete(aws: &Aws, have: &Resource) -> Result<(), InfraError> {
         Resource::Bucket(r) => storage::delete_bucket(aws, r).await,
         Resource::ScheduleGroup(r) => scheduler::delete_schedule_group(aws, r).await,
         Resource::Schedule(r) => scheduler::delete_schedule(aws, r).await,
+        Resource::Topic(r) => alerting::delete_topic(aws, r).await,
+        Resource::Alarm(r) => alerting::delete_alarm(aws, r).await,
+        Resource::EventRule(r) => alerting::delete_rule(aws, r).await,
         // Shared by the whole account: never deleted.
         Resource::ServiceLinkedRole(r) => {
             Err(InfraError::Failed(format!("service-linked role {} is never deleted by infra", r.name)))
