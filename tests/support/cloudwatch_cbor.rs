@@ -15,7 +15,7 @@ use serde_json::Value as Json;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 
-use super::aws_faults::{Request, find, forward, read_request};
+use super::http_relay::{Request, find, forward, read_request};
 
 const OPERATION_PATH: &str = "/service/GraniteServiceVersion20100801/operation/";
 const TARGET_PREFIX: &str = "GraniteServiceVersion20100801";
@@ -139,9 +139,9 @@ fn cbor_to_json(v: &Cbor) -> Json {
         // Tag 1: epoch seconds, which is how JSON 1.0 sends timestamps.
         Cbor::Tag(_, inner) => cbor_to_json(inner),
         Cbor::Array(a) => Json::Array(a.iter().map(cbor_to_json).collect()),
-        Cbor::Map(m) => Json::Object(
-            m.iter().filter_map(|(k, v)| k.as_text().map(|k| (k.to_owned(), cbor_to_json(v)))).collect(),
-        ),
+        Cbor::Map(m) => {
+            Json::Object(m.iter().filter_map(|(k, v)| k.as_text().map(|k| (k.to_owned(), cbor_to_json(v)))).collect())
+        }
         _ => Json::Null,
     }
 }

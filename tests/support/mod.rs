@@ -7,6 +7,7 @@ pub mod cli;
 pub mod cloudwatch_cbor;
 pub mod faults;
 pub mod fixtures;
+pub mod http_relay;
 pub mod mongo;
 pub mod moto;
 pub mod proxy;

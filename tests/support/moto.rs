@@ -49,8 +49,8 @@ impl Moto {
 
     /// A CloudWatch client for checking what the binary did (through the translator).
     pub async fn cloudwatch(&self) -> aws_sdk_cloudwatch::Client {
-        let conf =
-            aws_sdk_cloudwatch::config::Builder::from(&self.sdk_config().await).endpoint_url(self.cloudwatch.endpoint());
+        let conf = aws_sdk_cloudwatch::config::Builder::from(&self.sdk_config().await)
+            .endpoint_url(self.cloudwatch.endpoint());
         aws_sdk_cloudwatch::Client::from_conf(conf.build())
     }
 

@@ -11,22 +11,19 @@ use crate::error::InfraError;
 use crate::remote::subscriptions;
 use crate::resources::{Alarm, EventRule, Topic};
 
-pub use requests::{disable_alarm_actions_request, enable_alarm_actions_request};
 use requests::{
     alarm_tag_request, create_topic_request, delete_alarm_request, delete_rule_request, delete_topic_request,
     put_alarm_request, put_rule_request, put_targets_request, remove_targets_request, rule_tag_request,
     subscribe_request, topic_policy_request, topic_tag_request, unsubscribe_request,
 };
+pub use requests::{disable_alarm_actions_request, enable_alarm_actions_request};
 
 fn topic_what(t: &Topic) -> String {
     format!("sns topic {}", t.name)
 }
 
 pub async fn create_topic(aws: &Aws, t: &Topic) -> Result<(), InfraError> {
-    create_topic_request(t)?
-        .send_with(&aws.sns)
-        .await
-        .map_err(|e| aws_err(&topic_what(t), "sns:CreateTopic", e))?;
+    create_topic_request(t)?.send_with(&aws.sns).await.map_err(|e| aws_err(&topic_what(t), "sns:CreateTopic", e))?;
     sync_subscriptions(aws, t).await
 }
 
@@ -118,14 +115,8 @@ fn rule_what(r: &EventRule) -> String {
 /// PutRule and PutTargets; for an existing rule (`have`) also our tags, and the targets it has
 /// that the file does not are removed.
 pub async fn put_rule(aws: &Aws, r: &EventRule, have: Option<&EventRule>) -> Result<(), InfraError> {
-    put_rule_request(r)?
-        .send_with(&aws.events)
-        .await
-        .map_err(|e| aws_err(&rule_what(r), "events:PutRule", e))?;
-    put_targets_request(r)?
-        .send_with(&aws.events)
-        .await
-        .map_err(|e| aws_err(&rule_what(r), "events:PutTargets", e))?;
+    put_rule_request(r)?.send_with(&aws.events).await.map_err(|e| aws_err(&rule_what(r), "events:PutRule", e))?;
+    put_targets_request(r)?.send_with(&aws.events).await.map_err(|e| aws_err(&rule_what(r), "events:PutTargets", e))?;
     if let Some(have) = have {
         if let Some(req) = remove_targets_request(have, Some(r)) {
             req.send_with(&aws.events).await.map_err(|e| aws_err(&rule_what(r), "events:RemoveTargets", e))?;
@@ -143,9 +134,6 @@ pub async fn delete_rule(aws: &Aws, r: &EventRule) -> Result<(), InfraError> {
     if let Some(req) = remove_targets_request(r, None) {
         req.send_with(&aws.events).await.map_err(|e| aws_err(&rule_what(r), "events:RemoveTargets", e))?;
     }
-    delete_rule_request(r)
-        .send_with(&aws.events)
-        .await
-        .map_err(|e| aws_err(&rule_what(r), "events:DeleteRule", e))?;
+    delete_rule_request(r).send_with(&aws.events).await.map_err(|e| aws_err(&rule_what(r), "events:DeleteRule", e))?;
     Ok(())
 }

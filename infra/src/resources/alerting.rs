@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::Tags;
+/// Tag key -> value (the same type as [`super::Tags`], named here so this module needs nothing of its parent).
+type Tags = BTreeMap<String, String>;
 
 /// The alarm topic, its policy and its email subscriptions.
 #[derive(Debug, Clone, PartialEq, Serialize)]

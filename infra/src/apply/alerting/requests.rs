@@ -37,7 +37,9 @@ fn alarm_tags(t: &Tags) -> Vec<aws_sdk_cloudwatch::types::Tag> {
 }
 
 fn rule_tags(t: &Tags) -> Result<Vec<aws_sdk_eventbridge::types::Tag>, InfraError> {
-    t.iter().map(|(k, v)| aws_sdk_eventbridge::types::Tag::builder().key(k).value(v).build().map_err(build_err)).collect()
+    t.iter()
+        .map(|(k, v)| aws_sdk_eventbridge::types::Tag::builder().key(k).value(v).build().map_err(build_err))
+        .collect()
 }
 
 /// CreateTopic with its policy and our tags (subscriptions follow, one Subscribe each).

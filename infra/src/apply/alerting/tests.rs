@@ -101,5 +101,8 @@ fn rule_requests_send_the_pattern_and_target_and_remove_only_foreign_targets() {
     assert_eq!(del.name(), Some("IntervalProcessing-TaskFailedToStart"));
     let tag = rule_tag_request(&r, &arns()).unwrap_or_else(|e| panic!("{e}")).build();
     let tag = tag.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(tag.resource_arn(), Some("arn:aws:events:us-east-1:123456789012:rule/IntervalProcessing-TaskFailedToStart"));
+    assert_eq!(
+        tag.resource_arn(),
+        Some("arn:aws:events:us-east-1:123456789012:rule/IntervalProcessing-TaskFailedToStart")
+    );
 }
