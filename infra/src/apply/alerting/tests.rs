@@ -40,11 +40,11 @@ fn alarm_tag_and_delete_requests_name_the_alarm() {
     );
     assert_eq!(tag.tags().len(), a.tags.len());
     let del = delete_alarm_request(&a).build().unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(del.alarm_names(), [a.name.clone()]);
+    assert_eq!(del.alarm_names(), std::slice::from_ref(&a.name));
     let on = enable_alarm_actions_request(&a.name).build().unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(on.alarm_names(), [a.name.clone()]);
+    assert_eq!(on.alarm_names(), std::slice::from_ref(&a.name));
     let off = disable_alarm_actions_request(&a.name).build().unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(off.alarm_names(), [a.name.clone()]);
+    assert_eq!(off.alarm_names(), std::slice::from_ref(&a.name));
 }
 
 #[test]
