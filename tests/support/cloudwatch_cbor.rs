@@ -166,3 +166,33 @@ fn json_to_cbor(key: Option<&str>, v: &Json) -> Cbor {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use ciborium::value::Value as Cbor;
+    use serde_json::json;
+
+    use super::{cbor_to_json, json_to_cbor};
+
+    #[test]
+    fn timestamps_travel_as_cbor_tag_1_and_everything_else_keeps_its_type() {
+        let reply = json!({"MetricAlarms": [{"AlarmName": "a", "Period": 900, "Threshold": 1.0,
+            "ActionsEnabled": true, "StateUpdatedTimestamp": 1767225600.5}]});
+        let cbor = json_to_cbor(None, &reply);
+        let alarm = match &cbor {
+            Cbor::Map(m) => match &m[0].1 {
+                Cbor::Array(a) => a[0].clone(),
+                other => panic!("{other:?}"),
+            },
+            other => panic!("{other:?}"),
+        };
+        let field = |name: &str| match &alarm {
+            Cbor::Map(m) => m.iter().find(|(k, _)| k.as_text() == Some(name)).map(|(_, v)| v.clone()),
+            _ => None,
+        };
+        assert!(matches!(field("StateUpdatedTimestamp"), Some(Cbor::Tag(1, _))));
+        assert!(matches!(field("Period"), Some(Cbor::Integer(_))));
+        assert!(matches!(field("Threshold"), Some(Cbor::Float(_))));
+        assert_eq!(cbor_to_json(&cbor), reply, "and back");
+    }
+}

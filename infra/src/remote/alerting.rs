@@ -62,18 +62,27 @@ pub async fn subscriptions(aws: &Aws, topic: &str) -> Result<Vec<(String, Option
             .send()
             .await
             .map_err(|e| aws_err(&format!("sns topic {topic}"), "sns:ListSubscriptionsByTopic", e))?;
-        for s in page.subscriptions() {
-            if s.protocol() != Some("email") {
-                continue;
-            }
-            let sub = s.subscription_arn().filter(|a| *a != PENDING && a.starts_with("arn:")).map(str::to_owned);
-            out.push((s.endpoint().unwrap_or_default().to_owned(), sub));
-        }
+        out.extend(
+            page.subscriptions()
+                .iter()
+                .filter_map(|s| email_subscription(s.protocol(), s.endpoint(), s.subscription_arn())),
+        );
         token = page.next_token().map(str::to_owned);
         if token.is_none() {
             return Ok(out);
         }
     }
+}
+
+/// An email subscription as (address, subscription ARN), the ARN `None` while the address has not
+/// confirmed it (SNS says `PendingConfirmation`); `None` for any other protocol.
+fn email_subscription(
+    protocol: Option<&str>,
+    endpoint: Option<&str>,
+    arn: Option<&str>,
+) -> Option<(String, Option<String>)> {
+    let endpoint = endpoint.filter(|_| protocol == Some("email"))?;
+    Some((endpoint.to_owned(), arn.filter(|a| *a != PENDING && a.starts_with("arn:")).map(str::to_owned)))
 }
 
 /// The metric alarm `name`, or `None`.
@@ -162,4 +171,23 @@ pub async fn event_rule(aws: &Aws, name: &str) -> Result<Option<EventRule>, Infr
         targets,
         tags: tags.tags().iter().map(|t| (t.key().to_owned(), t.value().to_owned())).collect::<BTreeMap<_, _>>(),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::email_subscription;
+
+    #[test]
+    fn a_pending_email_subscription_counts_as_subscribed_without_an_arn() {
+        let arn = "arn:aws:sns:us-east-1:123456789012:IntervalProcessing-Alarms:0b1c";
+        assert_eq!(
+            email_subscription(Some("email"), Some("ops@example.com"), Some("PendingConfirmation")),
+            Some(("ops@example.com".to_owned(), None))
+        );
+        assert_eq!(
+            email_subscription(Some("email"), Some("ops@example.com"), Some(arn)),
+            Some(("ops@example.com".to_owned(), Some(arn.to_owned())))
+        );
+        assert_eq!(email_subscription(Some("sqs"), Some("arn:aws:sqs:us-east-1:1:q"), Some(arn)), None);
+    }
 }
