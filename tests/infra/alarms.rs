@@ -164,3 +164,34 @@ async fn destroy_removes_the_topic_alarms_and_rule() {
     let events = aws_sdk_eventbridge::Client::new(&conf);
     assert!(events.describe_rule().name(RULE).send().await.is_err(), "the rule is gone");
 }
+
+#[tokio::test]
+async fn editing_the_alarm_period_and_emails_plans_and_applies_exactly_those_updates() {
+    let moto = Moto::start();
+    let d = deploy(&moto);
+    d.infra(&moto, &["apply", "--auto-approve"]).success();
+    d.edit("alarm_after_cadences = 2", "alarm_after_cadences = 5");
+    d.edit("alarm_emails = [\"ops@example.com\"]", "alarm_emails = [\"oncall@example.com\"]");
+
+    let plan = d.infra(&moto, &["plan"]).success();
+    let updates: Vec<&str> = plan.stdout.lines().filter(|l| l.starts_with("~ update")).collect();
+    assert_eq!(updates.len(), 2, "{}", plan.stdout);
+    assert!(plan.stdout.contains("IntervalProcessing-HourlyDataChange-NoSuccessfulWindow"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("evaluation_periods: 2 -> 5"), "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains("email_subscriptions[0]: \"ops@example.com\" -> \"oncall@example.com\""),
+        "{}",
+        plan.stdout
+    );
+
+    let out = d.infra(&moto, &["apply", "--auto-approve"]).success();
+    assert!(out.stdout.contains("unsubscribed ops@example.com"), "{}", out.stdout);
+    let all = alarms(&moto).await;
+    let a = find(&all, "IntervalProcessing-HourlyDataChange-NoSuccessfulWindow");
+    assert_eq!((a.evaluation_periods(), a.datapoints_to_alarm()), (Some(5), Some(5)));
+    let sns = aws_sdk_sns::Client::new(&moto.sdk_config().await);
+    let subs = sns.list_subscriptions_by_topic().topic_arn(TOPIC_ARN).send().await.unwrap_or_else(|e| panic!("{e:?}"));
+    let emails: Vec<Option<&str>> = subs.subscriptions().iter().map(|s| s.endpoint()).collect();
+    assert_eq!(emails, [Some("oncall@example.com")]);
+    d.infra(&moto, &["plan", "--detailed-exitcode"]).expect_code(0);
+}
