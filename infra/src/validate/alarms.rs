@@ -59,6 +59,24 @@ mod tests {
     }
 
     #[test]
+    fn the_deployment_file_names_the_key_of_a_bad_alarm_setting() {
+        let text = format!(
+            "{}\nalarm_emails = [\"ops@example.com\", \"nobody\"]\n[process.FileGeneration]\nalarm_after_cadences = 8\n",
+            super::super::tests::BASE
+        );
+        let d: crate::config::Deployment = toml::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+        let problems = crate::validate::validate(&d).err().unwrap_or_default();
+        let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["alarm_emails[1]", "process.FileGeneration.alarm_after_cadences"], "{problems:?}");
+        let ok = format!("{}\n[process.FileGeneration]\nalarm_after_cadences = 7\n", super::super::tests::BASE);
+        let d: crate::config::Deployment = toml::from_str(&ok).unwrap_or_else(|e| panic!("{e}"));
+        let s = crate::validate::validate(&d).unwrap_or_else(|p| panic!("{p:?}"));
+        let alarm_after =
+            |name: &str| s.processes.iter().find(|p| p.process.name() == name).map(|p| p.alarm_after_cadences);
+        assert_eq!((alarm_after("FileGeneration"), alarm_after("HourlyDataChange")), (Some(7), Some(3)));
+    }
+
+    #[test]
     fn email_accepts_addresses_and_names_what_is_wrong() {
         assert_eq!(email("ops@example.com"), None);
         assert_eq!(email("first.last+alerts@sub.example.co.uk"), None);
