@@ -2,6 +2,7 @@
 //! deployment file (see `harness.rs`) and runs the real binary.
 
 mod account;
+mod alarms;
 mod apply;
 pub mod harness;
 mod image;

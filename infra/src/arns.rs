@@ -50,4 +50,13 @@ impl Arns {
     pub fn bucket(&self, name: &str) -> String {
         format!("arn:{}:s3:::{name}", self.partition())
     }
+    pub fn topic(&self, name: &str) -> String {
+        self.regional("sns", name)
+    }
+    pub fn alarm(&self, name: &str) -> String {
+        self.regional("cloudwatch", &format!("alarm:{name}"))
+    }
+    pub fn events_rule(&self, name: &str) -> String {
+        self.regional("events", &format!("rule/{name}"))
+    }
 }

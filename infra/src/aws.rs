@@ -17,6 +17,9 @@ pub struct Aws {
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub s3: aws_sdk_s3::Client,
     pub sqs: aws_sdk_sqs::Client,
+    pub sns: aws_sdk_sns::Client,
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
+    pub events: aws_sdk_eventbridge::Client,
     /// Where calls that wait (for IAM to propagate, for a deletion to finish) say so.
     pub out: Console,
 }
@@ -51,6 +54,9 @@ impl Aws {
             logs: aws_sdk_cloudwatchlogs::Client::new(&conf),
             s3: aws_sdk_s3::Client::from_conf(s3_conf),
             sqs: aws_sdk_sqs::Client::new(&conf),
+            sns: aws_sdk_sns::Client::new(&conf),
+            cloudwatch: aws_sdk_cloudwatch::Client::new(&conf),
+            events: aws_sdk_eventbridge::Client::new(&conf),
             conf,
             out: out.clone(),
         })

@@ -61,6 +61,9 @@ pub struct Deployment {
     /// `CATCH_UP_LIMIT` of the tasks: windows before the due one a scheduled run looks back at
     /// (default: the runtime's, 4).
     pub catch_up_limit: Option<u32>,
+    /// Email addresses subscribed to the alarm topic (each must confirm by mail).
+    #[serde(default)]
+    pub alarm_emails: Vec<String>,
     /// Extra tags on every managed resource (`ManagedBy` is always added).
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
@@ -92,6 +95,9 @@ pub struct ProcessConfig {
     /// Maximum age of an undelivered event in seconds (60-86400, at most one cadence);
     /// default: the cadence, capped at one hour.
     pub max_event_age_seconds: Option<i32>,
+    /// The "no successful window" alarm fires after this many cadences without a success.
+    #[serde(default = "default_alarm_after_cadences")]
+    pub alarm_after_cadences: i32,
 }
 
 fn default_name() -> String {
@@ -119,6 +125,9 @@ fn default_memory() -> i32 {
     3072
 }
 fn default_retry_attempts() -> i32 {
+    3
+}
+pub(crate) fn default_alarm_after_cadences() -> i32 {
     3
 }
 

@@ -47,3 +47,20 @@ pub fn process_of_schedule(name: &str) -> Option<Process> {
 pub fn is_valid_name(s: &str) -> bool {
     (1..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
+
+/// The SNS topic every alarm and the task-failed-to-start rule notify.
+pub const ALARM_TOPIC: &str = "IntervalProcessing-Alarms";
+/// The EventBridge rule on ECS tasks of the cluster that failed to start.
+pub const TASK_FAILED_TO_START_RULE: &str = "IntervalProcessing-TaskFailedToStart";
+/// The prefix of every alarm infra manages (the topic policy lets only these publish).
+pub const ALARM_PREFIX: &str = "IntervalProcessing-";
+
+/// `IntervalProcessing-<Process>-NoSuccessfulWindow`.
+pub fn no_success_alarm(p: Process) -> String {
+    format!("{ALARM_PREFIX}{}-NoSuccessfulWindow", p.name())
+}
+
+/// `IntervalProcessing-Scheduler-<Metric>`.
+pub fn scheduler_alarm(metric: &str) -> String {
+    format!("{ALARM_PREFIX}Scheduler-{metric}")
+}

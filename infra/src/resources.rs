@@ -9,6 +9,9 @@ use serde_json::Value;
 
 use crate::policy::canonical;
 
+mod alerting;
+pub use alerting::{Alarm, EventRule, RuleTarget, Topic};
+
 pub type Tags = BTreeMap<String, String>;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -170,6 +173,9 @@ pub enum Resource {
     Schedule(Schedule),
     ServiceLinkedRole(ServiceLinkedRole),
     Queue(Queue),
+    Topic(Topic),
+    Alarm(Alarm),
+    EventRule(EventRule),
 }
 
 impl Resource {
@@ -186,6 +192,9 @@ impl Resource {
             Resource::Schedule(_) => "schedule",
             Resource::ServiceLinkedRole(_) => "service_linked_role",
             Resource::Queue(_) => "sqs_queue",
+            Resource::Topic(_) => "sns_topic",
+            Resource::Alarm(_) => "cloudwatch_alarm",
+            Resource::EventRule(_) => "events_rule",
         }
     }
 
@@ -202,6 +211,9 @@ impl Resource {
             Resource::Schedule(r) => format!("{}/{}", r.group, r.name),
             Resource::ServiceLinkedRole(r) => r.name.clone(),
             Resource::Queue(r) => r.name.clone(),
+            Resource::Topic(r) => r.name.clone(),
+            Resource::Alarm(r) => r.name.clone(),
+            Resource::EventRule(r) => r.name.clone(),
         }
     }
 
@@ -216,6 +228,9 @@ impl Resource {
             Resource::TaskDefinition(r) => Some(&r.tags),
             Resource::ScheduleGroup(r) => Some(&r.tags),
             Resource::Queue(r) => Some(&r.tags),
+            Resource::Topic(r) => Some(&r.tags),
+            Resource::Alarm(r) => Some(&r.tags),
+            Resource::EventRule(r) => Some(&r.tags),
             Resource::Schedule(_) | Resource::ServiceLinkedRole(_) => None,
         }
     }
@@ -233,6 +248,9 @@ impl Resource {
             Resource::Schedule(r) => serde_json::to_value(r),
             Resource::ServiceLinkedRole(r) => serde_json::to_value(r),
             Resource::Queue(r) => serde_json::to_value(r),
+            Resource::Topic(r) => serde_json::to_value(r),
+            Resource::Alarm(r) => serde_json::to_value(r),
+            Resource::EventRule(r) => serde_json::to_value(r),
         };
         v.unwrap_or(Value::Null)
     }
@@ -250,6 +268,9 @@ impl Resource {
             Resource::TaskDefinition(r) => Some(&mut r.tags),
             Resource::ScheduleGroup(r) => Some(&mut r.tags),
             Resource::Queue(r) => Some(&mut r.tags),
+            Resource::Topic(r) => Some(&mut r.tags),
+            Resource::Alarm(r) => Some(&mut r.tags),
+            Resource::EventRule(r) => Some(&mut r.tags),
             Resource::Schedule(_) | Resource::ServiceLinkedRole(_) => None,
         }
     }
@@ -266,6 +287,7 @@ impl Resource {
                 }
             }
             Resource::Bucket(b) => b.policy = b.policy.as_ref().map(canonical),
+            Resource::Topic(t) => t.policy = canonical(&t.policy),
             _ => {}
         }
         r

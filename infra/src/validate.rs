@@ -47,6 +47,8 @@ pub struct ProcessSettings {
     pub enabled: bool,
     pub retry_attempts: i32,
     pub max_event_age_seconds: i32,
+    /// Cadences without a successful window before its alarm fires.
+    pub alarm_after_cadences: i32,
 }
 
 impl Settings {
@@ -166,6 +168,11 @@ pub fn validate(d: &Deployment) -> Result<Settings, Vec<Problem>> {
             bad(&key, rule);
         }
     }
+    for (i, email) in d.alarm_emails.iter().enumerate() {
+        if let Some(rule) = alarms::email(email) {
+            bad(&format!("alarm_emails[{i}]"), rule);
+        }
+    }
     for name in d.process.keys() {
         if !Process::all().any(|p| p.name() == name) {
             bad(
@@ -184,6 +191,7 @@ pub fn validate(d: &Deployment) -> Result<Settings, Vec<Problem>> {
             enabled: false,
             retry_attempts: 3,
             max_event_age_seconds: None,
+            alarm_after_cadences: crate::config::default_alarm_after_cadences(),
         };
         let c = d.process.get(process.name()).unwrap_or(&fallback);
         if let Some(ps) = check_process(&mut bad, process, c) {
@@ -290,6 +298,9 @@ fn check_process(bad: &mut impl FnMut(&str, String), process: Process, c: &Proce
             format!("must be 60-86400 seconds and at most one cadence ({cadence_secs} s), not {max_age}"),
         );
     }
+    if let Some(rule) = alarms::alarm_after_cadences(cadence.nominal_length(), c.alarm_after_cadences) {
+        bad(&key("alarm_after_cadences"), rule);
+    }
     Some(ProcessSettings {
         process,
         expression,
@@ -300,6 +311,7 @@ fn check_process(bad: &mut impl FnMut(&str, String), process: Process, c: &Proce
         enabled: c.enabled,
         retry_attempts: c.retry_attempts,
         max_event_age_seconds: max_age,
+        alarm_after_cadences: c.alarm_after_cadences,
     })
 }
 
@@ -314,6 +326,7 @@ fn s3_output(url: &str) -> Result<(String, String), String> {
     }
 }
 
+mod alarms;
 #[cfg(test)]
 mod tests;
 

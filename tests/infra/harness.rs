@@ -15,10 +15,12 @@ pub struct Deploy {
     pub subnet: String,
 }
 
-/// The resources a deployment manages: eight shared (roles, cluster, bucket, queue, schedule group, ...)
-/// and three per process of the catalog (task definition, schedule, log group).
+/// The resources a deployment manages: eight shared (roles, cluster, bucket, dead-letter queue,
+/// schedule group, ...), six for alerting (topic, four Scheduler alarms, the task-failed-to-start
+/// rule) and four per process of the catalog (task definition, schedule, log group,
+/// no-successful-window alarm).
 pub fn resource_count() -> usize {
-    8 + 3 * crate::support::process_names().len()
+    14 + 4 * crate::support::process_names().len()
 }
 
 pub const BUCKET: &str = "ip-infra-test";

@@ -73,7 +73,16 @@ async fn every_policy_apply_writes_passes_parliament_but_the_two_documented_find
     let s3 = moto.s3().await;
     let policy = s3.get_bucket_policy().bucket(BUCKET).send().await.unwrap_or_else(|e| panic!("{e:?}"));
     documents.push(("bucket".to_owned(), policy.policy().unwrap_or_default().to_owned()));
-    assert_eq!(documents.len(), 4, "three role policies and the bucket policy");
+    let sns = aws_sdk_sns::Client::new(&conf);
+    let topic = sns
+        .get_topic_attributes()
+        .topic_arn("arn:aws:sns:us-east-1:123456789012:IntervalProcessing-Alarms")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let topic_policy = topic.attributes().and_then(|a| a.get("Policy")).cloned().unwrap_or_default();
+    documents.push(("alarm-topic".to_owned(), topic_policy));
+    assert_eq!(documents.len(), 5, "three role policies, the bucket policy and the alarm topic's policy");
 
     let mut expected_seen = Vec::new();
     for (name, doc) in &documents {

@@ -19,8 +19,10 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
+
+use super::http_relay::{Request, forward, read_request};
 
 const SLR_MESSAGE: &str =
     "Unable to assume the service linked role. Please verify that the ECS service linked role exists.";
@@ -55,35 +57,6 @@ struct State {
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// One HTTP request as read from the client.
-struct Request {
-    head: String,
-    body: Vec<u8>,
-}
-
-impl Request {
-    fn method_path(&self) -> (&str, &str) {
-        let mut first = self.head.lines().next().unwrap_or_default().split(' ');
-        (first.next().unwrap_or_default(), first.next().unwrap_or_default())
-    }
-
-    fn header(&self, name: &str) -> Option<&str> {
-        self.head.lines().skip(1).find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
-        })
-    }
-
-    /// The form fields of a query-protocol request (IAM), URL-decoded.
-    fn form(&self) -> HashMap<String, String> {
-        String::from_utf8_lossy(&self.body)
-            .split('&')
-            .filter_map(|kv| kv.split_once('='))
-            .map(|(k, v)| (url_decode(k), url_decode(v)))
-            .collect()
-    }
 }
 
 impl AwsFaults {
@@ -135,6 +108,14 @@ impl Drop for AwsFaults {
 
 async fn serve(mut client: TcpStream, state: Arc<State>) {
     let Some(request) = read_request(&mut client).await else { return };
+    // The CloudWatch SDK speaks rpc-v2-cbor, which moto does not: translated (cloudwatch_cbor.rs).
+    if super::cloudwatch_cbor::is_cloudwatch(&request) {
+        if let Some(response) = super::cloudwatch_cbor::translate(&request, state.target).await {
+            let _ = client.write_all(&response).await;
+        }
+        let _ = client.shutdown().await;
+        return;
+    }
     if let Some(fault) = state.fault(&request) {
         let _ = client.write_all(&fault).await;
         let _ = client.shutdown().await;
@@ -198,7 +179,7 @@ impl State {
         if !ok || !r.header("content-type").unwrap_or_default().starts_with("application/x-www-form-urlencoded") {
             return;
         }
-        let form = r.form();
+        let form = form(r);
         let action = form.get("Action").map(String::as_str).unwrap_or_default();
         if action == "CreateServiceLinkedRole"
             && form.get("AWSServiceName").map(String::as_str) == Some("ecs.amazonaws.com")
@@ -230,92 +211,13 @@ fn response(status: u16, content_type: &str, error_type: Option<&str>, body: &st
     .into_bytes()
 }
 
-/// Reads one request: the head, then a `Content-Length` or chunked body (kept as sent, decoded).
-async fn read_request(client: &mut TcpStream) -> Option<Request> {
-    let mut buf = Vec::new();
-    let mut chunk = vec![0u8; 64 * 1024];
-    let head_end = loop {
-        if let Some(i) = find(&buf, b"\r\n\r\n") {
-            break i + 4;
-        }
-        let n = client.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-    let mut request = Request { head, body: Vec::new() };
-    let mut rest = buf[head_end..].to_vec();
-    if let Some(len) = request.header("content-length").and_then(|v| v.parse::<usize>().ok()) {
-        while rest.len() < len {
-            let n = client.read(&mut chunk).await.ok()?;
-            if n == 0 {
-                return None;
-            }
-            rest.extend_from_slice(&chunk[..n]);
-        }
-        rest.truncate(len);
-    } else if request.header("transfer-encoding").is_some_and(|v| v.contains("chunked")) {
-        while find(&rest, b"0\r\n\r\n").is_none() {
-            let n = client.read(&mut chunk).await.ok()?;
-            if n == 0 {
-                return None;
-            }
-            rest.extend_from_slice(&chunk[..n]);
-        }
-        // Forwarded de-chunked with a length: moto reads either.
-        rest = dechunk(&rest);
-        let head: Vec<&str> = request
-            .head
-            .trim_end()
-            .lines()
-            .filter(|l| !l.to_ascii_lowercase().starts_with("transfer-encoding:"))
-            .collect();
-        request.head = format!("{}\r\nContent-Length: {}\r\n\r\n", head.join("\r\n"), rest.len());
-    }
-    request.body = rest;
-    Some(request)
-}
-
-/// Sends the request to moto with `Connection: close` and returns the whole response, with
-/// `Connection: close` for the client too.
-async fn forward(r: &Request, target: SocketAddr) -> Option<Vec<u8>> {
-    let head: Vec<&str> =
-        r.head.trim_end().lines().filter(|l| !l.to_ascii_lowercase().starts_with("connection:")).collect();
-    let mut out = format!("{}\r\nConnection: close\r\n\r\n", head.join("\r\n")).into_bytes();
-    out.extend_from_slice(&r.body);
-    let mut server = TcpStream::connect(target).await.ok()?;
-    server.write_all(&out).await.ok()?;
-    let mut response = Vec::new();
-    server.read_to_end(&mut response).await.ok()?;
-    let head_end = find(&response, b"\r\n\r\n")? + 4;
-    let head = String::from_utf8_lossy(&response[..head_end]).into_owned();
-    let head: Vec<&str> =
-        head.trim_end().lines().filter(|l| !l.to_ascii_lowercase().starts_with("connection:")).collect();
-    let mut fixed = format!("{}\r\nConnection: close\r\n\r\n", head.join("\r\n")).into_bytes();
-    fixed.extend_from_slice(&response[head_end..]);
-    Some(fixed)
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-fn dechunk(mut raw: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(line_end) = find(raw, b"\r\n") {
-        let size_text = String::from_utf8_lossy(&raw[..line_end]);
-        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("0").trim(), 16).unwrap_or(0);
-        if size == 0 {
-            break;
-        }
-        let start = line_end + 2;
-        let end = (start + size).min(raw.len());
-        out.extend_from_slice(&raw[start..end]);
-        raw = raw.get(end + 2..).unwrap_or_default();
-    }
-    out
+/// The form fields of a query-protocol request (IAM), URL-decoded.
+fn form(r: &Request) -> HashMap<String, String> {
+    String::from_utf8_lossy(&r.body)
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (url_decode(k), url_decode(v)))
+        .collect()
 }
 
 fn url_decode(s: &str) -> String {

@@ -4,8 +4,10 @@
 
 pub mod aws_faults;
 pub mod cli;
+pub mod cloudwatch_cbor;
 pub mod faults;
 pub mod fixtures;
+pub mod http_relay;
 pub mod mongo;
 pub mod moto;
 pub mod proxy;

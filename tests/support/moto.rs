@@ -5,10 +5,13 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::cli::Cli;
+use super::cloudwatch_cbor::CloudWatchCbor;
 
 pub struct Moto {
     child: Child,
     pub port: u16,
+    /// CloudWatch goes through this translator (moto does not speak the SDK's rpc-v2-cbor).
+    pub cloudwatch: CloudWatchCbor,
 }
 
 impl Moto {
@@ -23,7 +26,8 @@ impl Moto {
                 .stderr(Stdio::null())
                 .spawn()
                 .unwrap_or_else(|e| panic!("cannot start {program} (run the tests through scripts/test): {e}"));
-            let mut moto = Moto { child, port };
+            let cloudwatch = CloudWatchCbor::start(port);
+            let mut moto = Moto { child, port, cloudwatch };
             if moto.wait_ready(Duration::from_secs(30)) {
                 return moto;
             }
@@ -38,7 +42,16 @@ impl Moto {
 
     /// The binary, pointed at this server.
     pub fn cli(&self) -> Cli {
-        Cli::new().env("AWS_ENDPOINT_URL", self.endpoint())
+        Cli::new()
+            .env("AWS_ENDPOINT_URL", self.endpoint())
+            .env("AWS_ENDPOINT_URL_CLOUDWATCH", self.cloudwatch.endpoint())
+    }
+
+    /// A CloudWatch client for checking what the binary did (through the translator).
+    pub async fn cloudwatch(&self) -> aws_sdk_cloudwatch::Client {
+        let conf = aws_sdk_cloudwatch::config::Builder::from(&self.sdk_config().await)
+            .endpoint_url(self.cloudwatch.endpoint());
+        aws_sdk_cloudwatch::Client::from_conf(conf.build())
     }
 
     /// An SDK config for checking what the binary did.

@@ -1,6 +1,7 @@
 //! Executes a plan, change by change, in the plan's order. Stops at the first failure and says
 //! which resource and call failed; what was done before stays done (a new plan shows the rest).
 
+mod alerting;
 mod compute;
 mod iam;
 mod queue;
@@ -13,6 +14,7 @@ use crate::error::InfraError;
 use crate::plan::{Action, Plan};
 use crate::resources::Resource;
 
+pub use alerting::{disable_alarm_actions_request, enable_alarm_actions_request};
 pub use scheduler::{change_schedule_state, schedule_target};
 
 /// Applies every change of `plan` (prerequisites first); writes one line per change done, and one
@@ -59,6 +61,9 @@ async fn create(aws: &Aws, want: &Resource) -> Result<(), InfraError> {
         Resource::Schedule(r) => scheduler::create_schedule(aws, r).await,
         Resource::ServiceLinkedRole(r) => iam::create_service_linked_role(aws, r).await,
         Resource::Queue(r) => queue::create_queue(aws, r).await,
+        Resource::Topic(r) => alerting::create_topic(aws, r).await,
+        Resource::Alarm(r) => alerting::put_alarm(aws, r, false).await,
+        Resource::EventRule(r) => alerting::put_rule(aws, r, None).await,
     }
 }
 
@@ -75,6 +80,9 @@ async fn update(aws: &Aws, want: &Resource, have: &Resource) -> Result<(), Infra
         // UpdateSchedule replaces the whole schedule: the complete desired state is sent.
         (Resource::Schedule(r), _) => scheduler::update_schedule(aws, r).await,
         (Resource::Queue(r), _) => queue::update_queue(aws, r).await,
+        (Resource::Topic(r), _) => alerting::update_topic(aws, r).await,
+        (Resource::Alarm(r), _) => alerting::put_alarm(aws, r, true).await,
+        (Resource::EventRule(r), Resource::EventRule(old)) => alerting::put_rule(aws, r, Some(old)).await,
         (other, _) => {
             Err(InfraError::Failed(format!("cannot update {} {}: the remote kind differs", other.kind(), other.id())))
         }
@@ -92,6 +100,9 @@ async fn delete(aws: &Aws, have: &Resource) -> Result<(), InfraError> {
         Resource::ScheduleGroup(r) => scheduler::delete_schedule_group(aws, r).await,
         Resource::Schedule(r) => scheduler::delete_schedule(aws, r).await,
         Resource::Queue(r) => queue::delete_queue(aws, r).await,
+        Resource::Topic(r) => alerting::delete_topic(aws, r).await,
+        Resource::Alarm(r) => alerting::delete_alarm(aws, r).await,
+        Resource::EventRule(r) => alerting::delete_rule(aws, r).await,
         // Shared by the whole account: never deleted.
         Resource::ServiceLinkedRole(r) => {
             Err(InfraError::Failed(format!("service-linked role {} is never deleted by infra", r.name)))

@@ -1,5 +1,6 @@
 //! One module per `infra` subcommand.
 
+mod alarm_actions;
 mod confirm;
 mod connect;
 mod destroy;

@@ -1,4 +1,5 @@
-//! `infra enable` / `infra disable`: change only the state of schedules.
+//! `infra enable` / `infra disable`: change only the state of schedules, and the actions of their
+//! processes' alarms with them.
 
 use intervalprocessing_jobs::Process;
 
@@ -20,7 +21,7 @@ pub async fn run(
     let aws = connect(s, out).await?;
     let want = if enable { "ENABLED" } else { "DISABLED" };
     let group = &s.file.schedule_group;
-    for p in processes {
+    for p in processes.iter().copied() {
         let name = names::schedule(p);
         let Some(current) = schedule(&aws, group, &name).await? else {
             return Err(InfraError::NotDeployed(format!("schedule {group}/{name} does not exist")));
@@ -33,5 +34,6 @@ pub async fn run(
         change_schedule_state(&aws, &current, want).await?;
         out.line(format_args!("{group}/{name} is now {want}"));
     }
+    super::alarm_actions::switch(&aws, &processes, enable, out).await?;
     Ok(InfraOutcome::Done)
 }

@@ -11,8 +11,9 @@ use crate::validate::{Settings, validate};
 #[test]
 fn every_resource_is_tagged_and_ordered() {
     let all = desired(&settings(), &arns());
-    // Eight shared resources (roles, cluster, bucket, queue, schedule group, ...) and three per process.
-    assert_eq!(all.len(), 8 + 3 * Process::all().count());
+    // Eight shared resources (roles, cluster, bucket, queue, schedule group, ...), six for alerting
+    // (topic, four Scheduler alarms, the rule) and four per process (+ its no-successful-window alarm).
+    assert_eq!(all.len(), 14 + 4 * Process::all().count());
     for r in &all {
         if let Some(t) = r.tags() {
             assert_eq!(t.get("ManagedBy").map(String::as_str), Some("intervalprocessing"), "{}", r.id());
@@ -21,6 +22,10 @@ fn every_resource_is_tagged_and_ordered() {
     let first_schedule = all.iter().position(|r| matches!(r, Resource::Schedule(_)));
     let group = all.iter().position(|r| matches!(r, Resource::ScheduleGroup(_)));
     assert!(group < first_schedule);
+    let topic = all.iter().position(|r| matches!(r, Resource::Topic(_)));
+    let first_alarm = all.iter().position(|r| matches!(r, Resource::Alarm(_)));
+    let rule = all.iter().position(|r| matches!(r, Resource::EventRule(_)));
+    assert!(topic.is_some() && topic < first_alarm && topic < rule, "the topic the others notify comes first");
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Remote state: reads AWS and maps what it finds to the same normalised shape as the desired
 //! state ([`crate::resources`]), so the two can be compared field by field.
 
+mod alerting;
 mod compute;
 mod iam;
 mod image;
@@ -12,6 +13,7 @@ use crate::aws::Aws;
 use crate::error::InfraError;
 use crate::resources::Resource;
 
+pub use alerting::{alarm, subscriptions};
 pub(crate) use compute::task_definition_revisions;
 pub use image::{Resolved, resolve as resolve_image};
 pub use queue::queue_url;
@@ -31,6 +33,9 @@ pub async fn read(aws: &Aws, want: &Resource) -> Result<Option<Resource>, InfraE
         Resource::Schedule(r) => scheduler::schedule(aws, &r.group, &r.name).await?.map(Resource::Schedule),
         Resource::ServiceLinkedRole(r) => iam::service_linked_role(aws, r).await?.map(Resource::ServiceLinkedRole),
         Resource::Queue(r) => queue::queue(aws, &r.name).await?.map(Resource::Queue),
+        Resource::Topic(r) => alerting::topic(aws, &r.name).await?.map(Resource::Topic),
+        Resource::Alarm(r) => alerting::alarm(aws, &r.name).await?.map(Resource::Alarm),
+        Resource::EventRule(r) => alerting::event_rule(aws, &r.name).await?.map(Resource::EventRule),
     })
 }
 
