@@ -11,3 +11,4 @@ mod policies;
 mod redrive;
 mod shared_account;
 mod validate;
+mod verify;

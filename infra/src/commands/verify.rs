@@ -44,3 +44,35 @@ pub async fn run(s: &Settings, out: &Console) -> Result<InfraOutcome, InfraError
         ))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Every call `verify` makes (the log group lookup is `plan`'s: it reads the tags too).
+    const CALLS: [&str; 8] = [
+        "ecr:DescribeImages",
+        "ec2:DescribeSubnets",
+        "ec2:DescribeSecurityGroups",
+        "secretsmanager:DescribeSecret",
+        "ssm:DescribeParameters",
+        "logs:DescribeLogGroups",
+        "logs:ListTagsForResource",
+        "scheduler:GetScheduleGroup",
+    ];
+
+    #[test]
+    fn the_operator_policy_allows_every_read_verify_makes() {
+        let doc: serde_json::Value =
+            serde_json::from_str(include_str!("../../operator-policy.json")).unwrap_or_else(|e| panic!("{e}"));
+        let statements = doc["Statement"].as_array().cloned().unwrap_or_default();
+        let allowed: Vec<String> = statements
+            .iter()
+            .flat_map(|s| match &s["Action"] {
+                serde_json::Value::String(a) => vec![a.clone()],
+                other => other.as_array().into_iter().flatten().filter_map(|a| a.as_str().map(str::to_owned)).collect(),
+            })
+            .collect();
+        for call in CALLS {
+            assert!(allowed.iter().any(|a| a == call), "{call} missing from infra/operator-policy.json");
+        }
+    }
+}

@@ -76,10 +76,9 @@ pub async fn resolve(aws: &Aws, image: &ImageRef) -> Result<Resolved, InfraError
         });
     };
     match find(aws, &ecr, image).await? {
-        Found::Digest(digest) => Ok(Resolved {
-            image: ImageRef { tag: None, digest: Some(digest), ..image.clone() },
-            warning: None,
-        }),
+        Found::Digest(digest) => {
+            Ok(Resolved { image: ImageRef { tag: None, digest: Some(digest), ..image.clone() }, warning: None })
+        }
         Found::NoRepository | Found::NoImage => Ok(Resolved {
             image: image.clone(),
             warning: Some(format!(

@@ -12,9 +12,11 @@ use crate::aws::Aws;
 use crate::error::InfraError;
 use crate::resources::Resource;
 
-pub(crate) use compute::task_definition_revisions;
 pub use compute::log_group;
-pub use image::{DEFAULT_TAG as DEFAULT_IMAGE_TAG, Found as FoundImage, Resolved, find as find_image, resolve as resolve_image};
+pub(crate) use compute::task_definition_revisions;
+pub use image::{
+    DEFAULT_TAG as DEFAULT_IMAGE_TAG, Found as FoundImage, Resolved, find as find_image, resolve as resolve_image,
+};
 pub use queue::queue_url;
 pub use scheduler::{schedule, schedule_names};
 pub use storage::bucket_is_empty;

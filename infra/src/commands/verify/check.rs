@@ -96,7 +96,10 @@ mod tests {
             "secret s",
             &aws_error("secretsmanager:DescribeSecret", Some("ThrottlingException"), "Rate exceeded"),
         );
-        assert_eq!((c.status, c.detail.as_str()), (Status::Unchecked, "secretsmanager:DescribeSecret failed: Rate exceeded"));
+        assert_eq!(
+            (c.status, c.detail.as_str()),
+            (Status::Unchecked, "secretsmanager:DescribeSecret failed: Rate exceeded")
+        );
         let c = Check::failed("log group g", &aws_error("logs:DescribeLogGroups", None, "dispatch failure"));
         assert_eq!(c.detail, "logs:DescribeLogGroups failed: dispatch failure");
         let c = Check::failed("image i", &InfraError::Failed("no digest".into()));
