@@ -12,3 +12,4 @@ mod policies;
 mod redrive;
 mod shared_account;
 mod validate;
+mod verify;

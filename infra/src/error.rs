@@ -64,6 +64,11 @@ impl InfraError {
         InfraError::Aws { resource: resource.into(), call, message, code: None }
     }
 
+    /// True when AWS refused the call for lack of a permission (not for bad credentials).
+    pub fn is_access_denied(&self) -> bool {
+        self.aws_code().is_some_and(|c| AUTHORIZATION_CODES.contains(&c))
+    }
+
     /// The AWS error code, when this is an AWS error that has one.
     pub fn aws_code(&self) -> Option<&str> {
         match self {

@@ -98,6 +98,13 @@ pub enum InfraCommand {
     },
     /// Per process: schedule state, cron, time zone, next fire time and the latest ledger entry.
     Status,
+    /// Check in AWS what the first run needs: the image, subnets and security groups, the MongoDB URI
+    /// secret, the log groups and the schedule group. Exits 1 on any problem.
+    Verify {
+        /// Check this image instead of the file's (e.g. the one CI just pushed).
+        #[arg(long, value_name = "REF")]
+        image: Option<String>,
+    },
     /// List the invocations the schedules dead-lettered and re-run exactly those windows.
     Redrive {
         /// Only this process's invocations (the others stay in the queue).

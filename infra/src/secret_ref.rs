@@ -28,6 +28,9 @@ pub struct SecretRef {
     region: Option<String>,
     /// What IAM must allow (account filled in by [`SecretRef::iam_resource`] for parameter names).
     resource: Resource,
+    /// What the secret is looked up by: the secret's ARN without JSON key and version, or the
+    /// parameter's ARN or name as written.
+    id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,6 +79,7 @@ impl SecretRef {
                     store: SecretStore::ParameterStore,
                     region: Some(arn_region.to_owned()),
                     resource: Resource::Arn(value.to_owned()),
+                    id: value.to_owned(),
                 })
             }
             other => Err(format!(
@@ -90,6 +94,30 @@ impl SecretRef {
             Resource::Arn(a) => a.clone(),
             Resource::ParameterName(n) => format!("arn:{partition}:ssm:{region}:{account}:parameter/{n}"),
         }
+    }
+
+    /// What to look the secret up by (`infra verify`): the Secrets Manager secret's ARN without JSON
+    /// key and version (complete or partial, as written), or the SSM parameter's ARN or name.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The region that holds the secret: the ARN's, or the deployment's for a parameter name.
+    pub fn region<'a>(&'a self, deployment_region: &'a str) -> &'a str {
+        self.region.as_deref().unwrap_or(deployment_region)
+    }
+
+    /// The SSM parameter's name (ARN `…:parameter/a/b` is `/a/b`, `…:parameter/a` is `a`), and the
+    /// account of its ARN (`None` for a name: the caller's); `None` for a Secrets Manager secret.
+    pub fn parameter(&self) -> Option<(String, Option<&str>)> {
+        if self.store != SecretStore::ParameterStore {
+            return None;
+        }
+        let Some(rest) = self.id.split_once(":parameter/").map(|(_, r)| r) else {
+            return Some((self.id.clone(), None));
+        };
+        let name = if rest.contains('/') { format!("/{rest}") } else { rest.to_owned() };
+        Some((name, self.id.split(':').nth(4)))
     }
 
     /// The action ECS calls to read it.
@@ -128,6 +156,7 @@ fn parameter_name(value: &str) -> Result<SecretRef, String> {
         store: SecretStore::ParameterStore,
         region: None,
         resource: Resource::ParameterName(name.to_owned()),
+        id: value.to_owned(),
     })
 }
 
@@ -149,11 +178,12 @@ fn secrets_manager(value: &str, fields: &[&str]) -> Result<SecretRef, String> {
     let complete = name.rsplit_once('-').is_some_and(|(head, suffix)| {
         !head.is_empty() && suffix.len() == 6 && suffix.bytes().all(|b| b.is_ascii_alphanumeric())
     });
-    let resource = if complete { arn } else { format!("{arn}-??????") };
+    let resource = if complete { arn.clone() } else { format!("{arn}-??????") };
     Ok(SecretRef {
         store: SecretStore::SecretsManager,
         region: Some(fields[3].to_owned()),
         resource: Resource::Arn(resource),
+        id: arn,
     })
 }
 
@@ -223,6 +253,31 @@ mod tests {
             r.iam_resource("aws-cn", "cn-north-1", ACCOUNT),
             "arn:aws-cn:ssm:cn-north-1:123456789012:parameter/app/uri"
         );
+    }
+
+    #[test]
+    fn the_secret_is_looked_up_by_its_arn_without_key_and_version_or_by_the_parameter_name() {
+        let sm = "arn:aws:secretsmanager:eu-west-1:123456789012:secret";
+        for (value, id) in [
+            (format!("{sm}:prod/db-AbCdEf"), format!("{sm}:prod/db-AbCdEf")),
+            (format!("{sm}:prod/db"), format!("{sm}:prod/db")),
+            (format!("{sm}:prod/db-AbCdEf:uri:AWSCURRENT:"), format!("{sm}:prod/db-AbCdEf")),
+        ] {
+            let r = SecretRef::parse(&value, "us-east-1").unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!((r.id(), r.region("us-east-1"), r.parameter()), (id.as_str(), "eu-west-1", None), "{value}");
+        }
+        let ssm = "arn:aws:ssm:eu-west-1:210987654321:parameter";
+        for (value, region, name, account) in [
+            (format!("{ssm}/prod/mongo"), "eu-west-1", "/prod/mongo", Some("210987654321")),
+            (format!("{ssm}/mongo"), "eu-west-1", "mongo", Some("210987654321")),
+            ("/prod/mongo".to_owned(), "us-east-1", "/prod/mongo", None),
+            ("mongo".to_owned(), "us-east-1", "mongo", None),
+        ] {
+            let r = SecretRef::parse(&value, "us-east-1").unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(r.id(), value);
+            assert_eq!(r.region("us-east-1"), region, "{value}");
+            assert_eq!(r.parameter(), Some((name.to_owned(), account)), "{value}");
+        }
     }
 
     #[test]

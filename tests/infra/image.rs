@@ -6,7 +6,7 @@ use crate::support::{Moto, process_names};
 const REPO: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com/intervalprocessing";
 
 /// Pushes an image manifest (unique by `layer`) as `repo:tag`; returns its digest.
-async fn push(ecr: &aws_sdk_ecr::Client, tag: &str, layer: char) -> String {
+pub async fn push(ecr: &aws_sdk_ecr::Client, tag: &str, layer: char) -> String {
     let manifest = serde_json::json!({
         "schemaVersion": 2,
         "mediaType": "application/vnd.docker.distribution.manifest.v2+json",

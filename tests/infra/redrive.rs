@@ -189,7 +189,7 @@ async fn redrive_re_runs_exactly_the_dead_lettered_windows_and_deletes_only_thei
 }
 
 #[tokio::test]
-async fn infra_status_counts_dead_letters_and_shows_each_familys_stopped_tasks_with_their_reason() {
+async fn infra_status_shows_dead_letters_alarm_states_and_each_familys_stopped_tasks_with_their_reason() {
     let moto = Moto::start();
     let d = Deploy::new(&moto, "");
     d.infra(&moto, &["apply", "--auto-approve"]).success();
@@ -198,6 +198,19 @@ async fn infra_status_counts_dead_letters_and_shows_each_familys_stopped_tasks_w
     let calm = d.infra(&moto, &["status"]).success();
     assert!(calm.stdout.contains("dead letters: none waiting in IntervalProcessing-DeadLetters"), "{}", calm.stdout);
     assert!(calm.stdout.contains("  stopped:   no task stopped lately"), "{}", calm.stdout);
+    // Alarm states: every schedule starts disabled, so every no-successful-window alarm's actions are off.
+    assert!(calm.stdout.contains("scheduler alarms: TargetErrorCount "), "{}", calm.stdout);
+    let alarm_line = |out: &str| {
+        out.lines()
+            .find(|l| l.starts_with("  alarm:     IntervalProcessing-FileGeneration-NoSuccessfulWindow "))
+            .map(str::to_owned)
+    };
+    let before = alarm_line(&calm.stdout).unwrap_or_else(|| panic!("no alarm line:\n{}", calm.stdout));
+    assert!(before.ends_with("(actions off)"), "{before}");
+    d.infra(&moto, &["enable", "--process", "FileGeneration"]).success();
+    let enabled = d.infra(&moto, &["status"]).success();
+    let after = alarm_line(&enabled.stdout).unwrap_or_else(|| panic!("no alarm line:\n{}", enabled.stdout));
+    assert!(!after.ends_with("(actions off)"), "{after}");
 
     let url =
         sqs.get_queue_url().queue_name(QUEUE).send().await.expect("queue").queue_url().unwrap_or_default().to_owned();

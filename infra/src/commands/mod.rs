@@ -11,6 +11,7 @@ mod run_task;
 mod status;
 mod toggle;
 mod validate;
+mod verify;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -41,6 +42,7 @@ pub async fn dispatch(args: InfraArgs, history: &dyn RunHistory, out: &Console) 
             run::run(&settings, parse_process(&process)?, wait, poll_interval, out).await
         }
         InfraCommand::Status => status::run(&settings, history, out).await,
+        InfraCommand::Verify { image } => verify::run(&with_image(settings, image.as_deref())?, out).await,
         InfraCommand::Redrive { process, dry_run } => {
             let only = process.as_deref().map(parse_process).transpose()?;
             redrive::run(&settings, only, dry_run, out).await

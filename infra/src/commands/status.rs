@@ -13,16 +13,21 @@ use crate::aws::Aws;
 use crate::aws_error::aws_err;
 use crate::console::Console;
 use crate::cron::AwsSchedule;
+use crate::desired::SCHEDULER_METRICS;
 use crate::error::InfraError;
 use crate::history::RunHistory;
 use crate::names;
-use crate::remote::{queue_url, schedule};
+use crate::remote::{AlarmState, alarm_states, queue_url, schedule};
 use crate::validate::Settings;
 
 pub async fn run(s: &Settings, history: &dyn RunHistory, out: &Console) -> Result<InfraOutcome, InfraError> {
     let aws = connect(s, out).await?;
     let now = Utc::now();
     out.line(format_args!("dead letters: {}", dead_letters(&aws).await?));
+    let alarms = alarm_states(&aws).await?;
+    let scheduler: Vec<String> =
+        SCHEDULER_METRICS.iter().map(|m| format!("{m} {}", shown(alarms.get(&names::scheduler_alarm(m))))).collect();
+    out.line(format_args!("scheduler alarms: {}", scheduler.join(", ")));
     for p in &s.processes {
         let name = names::schedule(p.process);
         out.line(p.process.name());
@@ -42,6 +47,8 @@ pub async fn run(s: &Settings, history: &dyn RunHistory, out: &Console) -> Resul
                 out.line(format_args!("  next:      {next}"));
             }
         }
+        let alarm = names::no_success_alarm(p.process);
+        out.line(format_args!("  alarm:     {alarm} {}", shown(alarms.get(&alarm))));
         let stopped = stopped_tasks(&aws, &s.file.cluster, &names::task_family(p.process)).await?;
         if stopped.is_empty() {
             out.line("  stopped:   no task stopped lately");
@@ -134,4 +141,13 @@ async fn stopped_tasks(aws: &Aws, cluster: &str, family: &str) -> Result<Vec<Str
             format!("{at} {code}{exit}: {}", t.stopped_reason().unwrap_or("no reason given"))
         })
         .collect())
+}
+
+/// `OK`, `ALARM (actions off)`, or `not deployed`.
+fn shown(a: Option<&AlarmState>) -> String {
+    match a {
+        None => "not deployed (run infra apply)".to_owned(),
+        Some(a) if a.actions_enabled => a.state.clone(),
+        Some(a) => format!("{} (actions off)", a.state),
+    }
 }

@@ -1,6 +1,7 @@
 //! Remote state: reads AWS and maps what it finds to the same normalised shape as the desired
 //! state ([`crate::resources`]), so the two can be compared field by field.
 
+mod alarm_states;
 mod alerting;
 mod compute;
 mod iam;
@@ -13,9 +14,13 @@ use crate::aws::Aws;
 use crate::error::InfraError;
 use crate::resources::Resource;
 
+pub use alarm_states::{AlarmState, alarm_states};
 pub use alerting::{alarm, subscriptions};
+pub use compute::log_group;
 pub(crate) use compute::task_definition_revisions;
-pub use image::{Resolved, resolve as resolve_image};
+pub use image::{
+    DEFAULT_TAG as DEFAULT_IMAGE_TAG, Found as FoundImage, Resolved, find as find_image, resolve as resolve_image,
+};
 pub use queue::queue_url;
 pub use scheduler::{schedule, schedule_names};
 pub use storage::bucket_is_empty;
