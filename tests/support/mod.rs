@@ -10,26 +10,18 @@ pub mod fixtures;
 pub mod http_relay;
 pub mod mongo;
 pub mod moto;
+pub mod names;
 pub mod proxy;
 pub mod spawned;
 
 pub use cli::{Cli, Output};
 pub use mongo::TestDb;
 pub use moto::Moto;
+pub use names::unique_name;
 pub use proxy::Proxy;
 pub use spawned::{Signal, Spawned, poll};
 
 /// Every process name in the binary's catalog (the tests build it with the demonstration process).
 pub fn process_names() -> Vec<&'static str> {
     intervalprocessing_jobs::Process::all().map(|p| p.name()).collect()
-}
-
-/// A name unique to this test process and call, usable as a database or bucket name.
-pub fn unique_name(prefix: &str) -> String {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static N: AtomicU32 = AtomicU32::new(0);
-    let n = N.fetch_add(1, Ordering::Relaxed);
-    let nanos =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-    format!("{prefix}-{}-{n}-{nanos:x}", std::process::id())
 }

@@ -15,7 +15,7 @@ impl TestDb {
     pub async fn new() -> TestDb {
         let uri = std::env::var("IP_TEST_MONGODB_URI")
             .unwrap_or_else(|_| panic!("IP_TEST_MONGODB_URI is not set: run the tests through scripts/test"));
-        let name = super::unique_name("t").replace('-', "_");
+        let name = super::names::unique_name("t").replace('-', "_");
         let client = Client::with_uri_str(&uri).await.unwrap_or_else(|e| panic!("bad IP_TEST_MONGODB_URI {uri}: {e}"));
         let db = client.database(&name);
         TestDb { uri, name, db }
