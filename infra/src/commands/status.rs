@@ -23,10 +23,16 @@ use crate::validate::Settings;
 pub async fn run(s: &Settings, history: &dyn RunHistory, out: &Console) -> Result<InfraOutcome, InfraError> {
     let aws = connect(s, out).await?;
     let now = Utc::now();
-    out.line(format_args!("dead letters: {}", dead_letters(&aws).await?));
-    let alarms = alarm_states(&aws).await?;
+    // What cannot be read (a missing permission) is said, and the rest is still shown.
+    let dead = dead_letters(&aws).await.unwrap_or_else(|e| format!("unknown ({e})"));
+    out.line(format_args!("dead letters: {dead}"));
+    let alarms = alarm_states(&aws).await.map_err(|e| e.to_string());
+    let state_of = |name: &str| match &alarms {
+        Ok(states) => shown(states.get(name)),
+        Err(e) => format!("unknown ({e})"),
+    };
     let scheduler: Vec<String> =
-        SCHEDULER_METRICS.iter().map(|m| format!("{m} {}", shown(alarms.get(&names::scheduler_alarm(m))))).collect();
+        SCHEDULER_METRICS.iter().map(|m| format!("{m} {}", state_of(&names::scheduler_alarm(m)))).collect();
     out.line(format_args!("scheduler alarms: {}", scheduler.join(", ")));
     for p in &s.processes {
         let name = names::schedule(p.process);
@@ -48,13 +54,11 @@ pub async fn run(s: &Settings, history: &dyn RunHistory, out: &Console) -> Resul
             }
         }
         let alarm = names::no_success_alarm(p.process);
-        out.line(format_args!("  alarm:     {alarm} {}", shown(alarms.get(&alarm))));
-        let stopped = stopped_tasks(&aws, &s.file.cluster, &names::task_family(p.process)).await?;
-        if stopped.is_empty() {
-            out.line("  stopped:   no task stopped lately");
-        }
-        for t in stopped {
-            out.line(format_args!("  stopped:   {t}"));
+        out.line(format_args!("  alarm:     {alarm} {}", state_of(&alarm)));
+        match stopped_tasks(&aws, &s.file.cluster, &names::task_family(p.process)).await {
+            Ok(stopped) if stopped.is_empty() => out.line("  stopped:   no task stopped lately"),
+            Ok(stopped) => stopped.iter().for_each(|t| out.line(format_args!("  stopped:   {t}"))),
+            Err(e) => out.line(format_args!("  stopped:   unknown ({e})")),
         }
         match history.latest(p.process).await {
             Ok(Some(run)) => out.line(format_args!(
