@@ -52,48 +52,16 @@ pub async fn run(
     let messages = receive_all(&aws, &url).await?;
     let (mut rerun, mut failed, mut left) = (0, 0, 0);
     for m in &messages {
-        let d = match &m.parsed {
-            Ok(d) if only.is_none_or(|p| p == d.process) => d,
-            Ok(_) => {
-                left += 1;
-                release(&aws, &url, &m.receipt).await;
-                continue;
-            }
-            Err(why) => {
-                out.warn(format_args!("a message in {queue} was left there: it {why}"));
-                left += 1;
-                release(&aws, &url, &m.receipt).await;
-                continue;
-            }
-        };
-        let fire_time = d.fire_time.to_rfc3339_opts(SecondsFormat::Secs, true);
-        let from_sent =
-            if d.fire_time_from_sent { " (no scheduled time in the message: the time it was sent)" } else { "" };
-        out.line(format_args!("{} {fire_time}{from_sent}: {}", d.process, d.error));
-        if dry_run {
-            release(&aws, &url, &m.receipt).await;
-            continue;
+        let fate = redrive_one(&aws, s, &url, m, only, dry_run, out).await?;
+        match fate {
+            Fate::Rerun => rerun += 1,
+            Fate::Failed => failed += 1,
+            Fate::Left => left += 1,
+            Fate::Listed => {}
         }
-        let Some(ps) = s.processes.iter().find(|ps| ps.process == d.process) else {
-            out.warn(format_args!("{} is not in the deployment file; its message stays in {queue}", d.process));
+        // Every message not deleted is visible again at once.
+        if fate != Fate::Rerun {
             release(&aws, &url, &m.receipt).await;
-            failed += 1;
-            continue;
-        };
-        match start_task(&aws, s, ps, &fire_time).await {
-            Ok(task) => {
-                delete_request(&url, &m.receipt)
-                    .send_with(&aws.sqs)
-                    .await
-                    .map_err(|e| aws_err(&format!("queue {queue}"), "sqs:DeleteMessage", e))?;
-                out.line(format_args!("  re-ran as {task}; message deleted"));
-                rerun += 1;
-            }
-            Err(e) => {
-                out.warn(format_args!("{} {fire_time} was not re-run, its message stays in {queue}: {e}", d.process));
-                release(&aws, &url, &m.receipt).await;
-                failed += 1;
-            }
         }
     }
     let listed = messages.len() - left;
@@ -107,6 +75,66 @@ pub async fn run(
         }
     }
     Ok(InfraOutcome::Done)
+}
+
+/// What became of one message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fate {
+    /// Its window was re-run and the message deleted.
+    Rerun,
+    /// Its window could not be re-run; the message stays.
+    Failed,
+    /// Not ours to re-run (another process, or not a dead letter of this deployment); it stays.
+    Left,
+    /// Listed only (`--dry-run`).
+    Listed,
+}
+
+/// Lists one message and, unless `dry_run`, re-runs its window: RunTask with the schedule's target
+/// and its fire time, then DeleteMessage. Only a failed DeleteMessage is an error.
+async fn redrive_one(
+    aws: &Aws,
+    s: &Settings,
+    url: &str,
+    m: &Received,
+    only: Option<Process>,
+    dry_run: bool,
+    out: &Console,
+) -> Result<Fate, InfraError> {
+    let queue = names::DEAD_LETTER_QUEUE;
+    let d = match &m.parsed {
+        Ok(d) if only.is_none_or(|p| p == d.process) => d,
+        Ok(_) => return Ok(Fate::Left),
+        Err(why) => {
+            out.warn(format_args!("a message in {queue} was left there: it {why}"));
+            return Ok(Fate::Left);
+        }
+    };
+    let fire_time = d.fire_time.to_rfc3339_opts(SecondsFormat::Secs, true);
+    let from_sent =
+        if d.fire_time_from_sent { " (no scheduled time in the message: the time it was sent)" } else { "" };
+    out.line(format_args!("{} {fire_time}{from_sent}: {}", d.process, d.error));
+    if dry_run {
+        return Ok(Fate::Listed);
+    }
+    let Some(ps) = s.processes.iter().find(|ps| ps.process == d.process) else {
+        out.warn(format_args!("{} is not in the deployment file; its message stays in {queue}", d.process));
+        return Ok(Fate::Failed);
+    };
+    match start_task(aws, s, ps, &fire_time).await {
+        Ok(task) => {
+            delete_request(url, &m.receipt)
+                .send_with(&aws.sqs)
+                .await
+                .map_err(|e| aws_err(&format!("queue {queue}"), "sqs:DeleteMessage", e))?;
+            out.line(format_args!("  re-ran as {task}; message deleted"));
+            Ok(Fate::Rerun)
+        }
+        Err(e) => {
+            out.warn(format_args!("{} {fire_time} was not re-run, its message stays in {queue}: {e}", d.process));
+            Ok(Fate::Failed)
+        }
+    }
 }
 
 /// Every message of the queue (up to [`MOST`]), hidden from other readers while redrive works.

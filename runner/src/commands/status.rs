@@ -15,7 +15,7 @@ use crate::cli::StatusArgs;
 use crate::config::{Config, bounded_duration};
 use crate::connect;
 use crate::error::AppError;
-use crate::lifecycle::ledger::{Ledger, Status};
+use crate::lifecycle::ledger::Ledger;
 use crate::outcome::Outcome;
 use crate::progress;
 use crate::status::expected::{self, Expected};
@@ -80,10 +80,7 @@ async fn one(
         .collect();
     let (Some((_, oldest)), Some((_, newest))) = (fires.first(), fires.last()) else { return Ok(report) };
     let entries = ledger.between(p, oldest.start, newest.end).await.map_err(read())?;
-    let live = match entries.iter().any(|r| r.status == Status::Running.as_str()) {
-        true => ledger.live_runs().await.map_err(AppError::mongo("reading the process leases"))?,
-        false => Default::default(),
-    };
+    let live = ledger.live_runs(&entries).await.map_err(AppError::mongo("reading the process leases"))?;
     let by_start: HashMap<_, _> = entries.iter().map(|r| (r.start, r)).collect();
     report.rows = fires
         .iter()

@@ -40,10 +40,7 @@ pub async fn windows(
     let lookback = (0..rule.limit).fold(due, |w, _| windowing.previous(&w)).start.max(first);
     let recent = ledger.between(process, lookback, due.end).await.map_err(read())?;
     let unfinished = ledger.unfinished_before(process, due.end).await.map_err(read())?;
-    let live = match unfinished.iter().any(|r| r.status == Status::Running.as_str()) {
-        true => ledger.live_runs().await.map_err(AppError::mongo("reading the process leases"))?,
-        false => HashSet::new(),
-    };
+    let live = ledger.live_runs(&unfinished).await.map_err(AppError::mongo("reading the process leases"))?;
     let seen = Seen { recent: recent.into_iter().map(|r| (r.start, r)).collect(), unfinished, live };
     let plan = plan(windowing, due, lookback, first, &seen, rule);
     if !plan.given_up.is_empty() {

@@ -283,8 +283,15 @@ impl Ledger {
     }
 
     /// Run ids that hold a process lease now: a `running` entry of any other run is abandoned.
-    pub async fn live_runs(&self) -> mongodb::error::Result<HashSet<String>> {
-        Lease::live_holders(&self.db).await
+    /// The leases are read only when one of `entries` says `running` (nothing else needs them).
+    pub async fn live_runs<'r>(
+        &self,
+        entries: impl IntoIterator<Item = &'r Recorded>,
+    ) -> mongodb::error::Result<HashSet<String>> {
+        match entries.into_iter().any(|r| r.status == Status::Running.as_str()) {
+            true => Lease::live_holders(&self.db).await,
+            false => Ok(HashSet::new()),
+        }
     }
 
     /// The start of the oldest window ever recorded for `process`: catch-up never reaches before it.

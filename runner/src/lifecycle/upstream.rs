@@ -10,7 +10,7 @@
 //! `--from/--to`) runs what it is asked without waiting, like it ignores the attempt bound, and
 //! its ledger entry lists the upstream windows that had not succeeded.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -98,10 +98,7 @@ impl<'a> Upstream<'a> {
             let Some(first) = self.ledger.first_window(up).await? else { continue };
             let recorded: HashMap<_, _> =
                 self.ledger.between(up, w.start, w.end).await?.into_iter().map(|r| (r.start, r)).collect();
-            let live = match recorded.values().any(|r| r.status == Status::Running.as_str()) {
-                true => self.ledger.live_runs().await?,
-                false => HashSet::new(),
-            };
+            let live = self.ledger.live_runs(recorded.values()).await?;
             for uw in Windowing::new(up.cadence(), self.tz).within(w.start, w.end) {
                 if uw.start < first {
                     continue;
