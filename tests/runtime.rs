@@ -8,6 +8,7 @@ mod dependencies;
 mod dispatch;
 mod dst;
 mod emf;
+mod estimate_history;
 mod failed_windows;
 mod files;
 mod history;

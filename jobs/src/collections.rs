@@ -69,12 +69,19 @@ pub const GRID_MS: i64 = 15 * 60 * 1000;
 /// Decimal128) within ±[`MAX_ABS_KWH`] (NaN compares false, so the range excludes it too).
 /// A reading off the grid (10:07) would be summed as a fifth interval of an hour whose 10:00 slot
 /// also gets an estimate, so it is malformed: counted, never summed, never the basis of an estimate.
+/// Query operators match an array by its elements, so `$expr` also rules out arrays (`kwh: [1]`
+/// would stop `$toDouble`, `meterId: ["M"]` would group as an array).
+/// [`crate::reading::usable`] is its twin on the client.
 pub fn valid_reading() -> Document {
     doc! {
         "meterId": { "$type": "string", "$ne": "" },
         "intervalStart": { "$type": "date" },
         "kwh": { "$type": "number", "$gte": Bson::Double(-MAX_ABS_KWH), "$lte": Bson::Double(MAX_ABS_KWH) },
-        "$expr": { "$eq": [{ "$mod": [epoch_ms("$intervalStart"), GRID_MS] }, 0_i64] },
+        "$expr": { "$and": [
+            { "$eq": [{ "$mod": [epoch_ms("$intervalStart"), GRID_MS] }, 0_i64] },
+            { "$isNumber": "$kwh" },
+            { "$eq": [{ "$type": "$meterId" }, "string"] },
+        ] },
     }
 }
 

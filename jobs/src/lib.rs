@@ -12,6 +12,7 @@ pub mod error_text;
 pub mod indexes;
 pub mod job;
 pub mod process;
+pub mod reading;
 pub mod retention;
 pub mod retry;
 pub mod seed;

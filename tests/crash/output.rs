@@ -32,6 +32,14 @@ impl Output {
         }
     }
 
+    /// Like [`Output::s3`], with the run talking to S3 through `endpoint` (a relay in front of moto).
+    pub fn s3_through(s3: &S3, prefix: &str, endpoint: String) -> Output {
+        match Output::s3(s3, prefix) {
+            Output::S3 { client, bucket, prefix, .. } => Output::S3 { client, endpoint, bucket, prefix },
+            other => other,
+        }
+    }
+
     /// A fresh directory `name` under `parent`.
     pub fn dir(parent: &Path, name: &str) -> Output {
         let d = parent.join(name);

@@ -9,6 +9,7 @@ use mongodb::bson::{Document, doc};
 use super::output::Output;
 use super::scenario::{self, Dataset, Scenario};
 use crate::support::fixtures::{S3, count_docs, history};
+use crate::support::slow_uploads::SlowUploads;
 use crate::support::{Signal, Spawned, TestDb, poll};
 
 /// The grace the tests give a stopping run: well below ECS's stopTimeout (30 s by default, 120 s
@@ -39,7 +40,10 @@ async fn sigterm_mid_upload_exits_143_within_the_grace_period_aborts_the_upload_
     let s = Scenario { dataset: Dataset::HalfDay, ..scenario::file_generation() };
     let (db, s3) = (TestDb::new().await, S3::start().await);
     s.seed(&[&db]);
-    let out = Output::s3(&s3, "out");
+    // The day is read before the CSV is written, and a small CSV uploads in a blink: the relay
+    // holds its parts so that the upload is still open when the signal comes.
+    let slow = SlowUploads::start(s3.moto.port, Duration::from_secs(20));
+    let out = Output::s3_through(&s3, "out", slow.endpoint());
 
     let run = cli(&s, &db, &out).spawn();
     // Mid-upload: the CSV's multipart upload has been started and not completed.
@@ -63,6 +67,7 @@ async fn sigterm_mid_upload_exits_143_within_the_grace_period_aborts_the_upload_
     assert_eq!(count_docs(&db, "generated_files").await, 0, "no file recorded");
 
     // The next run starts at once (the lease is free) and completes the day.
+    let out = Output::s3(&s3, "out");
     let t = Instant::now();
     cli(&s, &db, &out).run().success();
     eprintln!("crash-stats sigterm FileGeneration: the next run completed in {:?}", t.elapsed());

@@ -151,13 +151,18 @@ async fn mongodb_gone_longer_than_the_lease_ttl_stops_the_run_saying_the_lease_c
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_connection_dropped_mid_stream_makes_file_generation_write_the_whole_file_again_from_a_new_upload() {
+async fn a_connection_dropped_mid_stream_makes_file_generation_read_the_day_again_and_write_the_file_once() {
     let (b, clean, s3) = (Behind::new().await, TestDb::new().await, crate::support::fixtures::S3::start().await);
-    // More meters than one cursor batch (1000 rows), so the day's usage arrives in two batches.
-    let t = utc("2026-01-15T10:00:00Z");
+    // More readings than one cursor batch (10,000), so the day arrives in two batches.
+    let day = utc("2026-01-15T00:00:00Z");
     let meters: Vec<_> = (0..1200).map(|i| doc! { "_id": format!("MTR-{i:05}"), "active": true }).collect();
     let readings: Vec<_> = (0..1200)
-        .map(|i| doc! { "meterId": format!("MTR-{i:05}"), "intervalStart": t, "kwh": 0.125 * f64::from(i % 7) })
+        .flat_map(|i| {
+            (0..10).map(move |q| {
+                let t = day + chrono::TimeDelta::minutes(15 * q);
+                doc! { "meterId": format!("MTR-{i:05}"), "intervalStart": t, "kwh": 0.125 * f64::from(i % 7) }
+            })
+        })
         .collect();
     for db in [&b.db, &clean] {
         db.db.collection::<mongodb::bson::Document>("meters").insert_many(meters.clone()).await.expect("meters");
@@ -169,8 +174,13 @@ async fn a_connection_dropped_mid_stream_makes_file_generation_write_the_whole_f
     b.proxy.drop_connections_on(b"getMore", 1);
     let out = s3.point(b.cli()).args(run).run().success();
     assert!(b.proxy.tripped(), "the connection was dropped");
-    assert_eq!(retry_waits(&out.stderr, "writing the day's CSV").len(), 1, "one restart of the file:\n{}", out.stderr);
-    assert_eq!(s3.open_uploads().await, 0, "the interrupted upload was aborted");
+    assert_eq!(
+        retry_waits(&out.stderr, "reading the window's readings").len(),
+        1,
+        "one restart of the scan:\n{}",
+        out.stderr
+    );
+    assert_eq!(s3.open_uploads().await, 0, "no upload was left open");
 
     let clean_cli = s3.point(clean.cli()).env("OUTPUT_URL", format!("s3://{}/clean/", s3.bucket));
     clean_cli.args(run).run().success();

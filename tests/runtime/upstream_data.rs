@@ -267,3 +267,89 @@ async fn a_rerun_after_readings_moved_to_another_meter_leaves_exactly_the_curren
         assert_eq!(r.get_str("runId").ok(), entry.run_id.as_deref(), "each row names the run that wrote it: {r}");
     }
 }
+
+/// FileGeneration judges readings on the client in one pass; every other job asks the server
+/// (`valid_reading`). Fed every shape upstream data takes, both must skip the same readings and
+/// sum the same ones: the CSV equals NightlyDataChange's server-side rollup of the same day, and
+/// both count as malformed exactly what the server's own filter rejects.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_one_pass_file_and_the_server_side_rollup_agree_on_every_shape_of_reading() {
+    let db = TestDb::new().await;
+    let t = |hm: &str| utc(&format!("{DAY}T{hm}:00Z"));
+    let mut docs = Vec::new();
+    let shapes: Vec<(&str, Bson)> = vec![
+        ("double", Bson::Double(0.123)),
+        ("int32", Bson::Int32(2)),
+        ("int64", Bson::Int64(3)),
+        ("decimal", dec("0.0625")),
+        ("decimal-exp", dec("1.5E+2")),
+        ("negative", Bson::Double(-0.5)),
+        ("at-limit", Bson::Double(1e9)),
+        ("over-limit", Bson::Double(1.5e9)),
+        ("nan", Bson::Double(f64::NAN)),
+        ("infinite", Bson::Double(f64::INFINITY)),
+        ("decimal-nan", dec("NaN")),
+        ("decimal-inf", dec("-Infinity")),
+        ("text", Bson::String("1.0".into())),
+        ("null", Bson::Null),
+        ("bool", Bson::Boolean(true)),
+        ("array", Bson::Array(vec![Bson::Double(1.0)])),
+    ];
+    for (i, (meter, kwh)) in shapes.iter().enumerate() {
+        for (j, hm) in ["00:00", "06:15", "20:00"].iter().enumerate() {
+            let mut d = reading(&format!("MTR-{meter}"), t(hm) + TimeDelta::minutes(15 * i as i64), kwh.clone());
+            if j == 1 {
+                d.insert("estimated", true);
+            }
+            docs.push(d);
+        }
+    }
+    docs.extend([
+        doc! { "meterId": "MTR-flag", "intervalStart": t("01:00"), "kwh": 1.0, "estimated": 1 },
+        doc! { "meterId": "MTR-flag", "intervalStart": t("01:15"), "kwh": 1.0, "estimated": "true" },
+        doc! { "meterId": "MTR-flag", "intervalStart": t("01:30"), "kwh": 1.0, "estimated": false },
+        doc! { "meterId": "", "intervalStart": t("02:00"), "kwh": 1.0 },
+        doc! { "meterId": 42, "intervalStart": t("02:00"), "kwh": 1.0 },
+        doc! { "meterId": ["MTR-arr"], "intervalStart": t("02:00"), "kwh": 1.0 },
+        doc! { "intervalStart": t("02:15"), "kwh": 1.0 },
+        doc! { "meterId": "MTR-nokwh", "intervalStart": t("02:15") },
+        doc! { "meterId": "MTR-grid", "intervalStart": t("03:07"), "kwh": 1.0 },
+        doc! { "meterId": "MTR-grid", "intervalStart": t("03:15") + TimeDelta::milliseconds(1), "kwh": 1.0 },
+        doc! { "meterId": "MTR-grid", "intervalStart": t("03:30"), "kwh": 1.0 },
+        doc! { "meterId": "MTR-extra", "intervalStart": t("04:00"), "kwh": 1.0, "note": "upstream field", "q": [1, 2] },
+        // The neighbouring days are not part of the window.
+        doc! { "meterId": "MTR-double", "intervalStart": t("00:00") - TimeDelta::minutes(15), "kwh": 100.0 },
+        doc! { "meterId": "MTR-double", "intervalStart": t("00:00") + TimeDelta::days(1), "kwh": 100.0 },
+    ]);
+    insert(&db, "readings", docs).await;
+
+    run_ok(db.cli(), "NightlyDataChange", &["--at", "2026-01-16T02:00:00Z"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().canonicalize().expect("canonical temp dir");
+    run_ok(to_dir(&db, &root), "FileGeneration", &["--at", "2026-01-16T02:30:00Z"]);
+
+    let (from, to) = (utc("2026-01-15T00:00:00Z"), utc("2026-01-16T00:00:00Z"));
+    let window = doc! { "intervalStart": { "$gte": from, "$lt": to } };
+    let rejected = db
+        .db
+        .collection::<Document>("readings")
+        .count_documents(intervalprocessing_jobs::collections::malformed_and(window))
+        .await
+        .expect("count what the server's filter rejects");
+    assert_eq!(rejected, 3 * 9 + 7, "nine kwh shapes, the ids, missing fields and off-grid starts are rejected");
+    for process in ["NightlyDataChange", "FileGeneration"] {
+        let runs = history(&db, Some(process));
+        assert_eq!(runs[0].malformed, Some(rejected as i64), "{process}: {runs:?}");
+    }
+
+    let daily = usage_rows(&db.dump("daily_usage", doc! { "meterId": 1 }).await, "date", &Bson::String(DAY.into()));
+    let mut want = String::from("meter_id,date,kwh,interval_count,estimated_count\r\n");
+    for (meter, u) in &daily {
+        want.push_str(&format!("{meter},{DAY},{:.3},{},{}\r\n", u.kwh, u.intervals, u.estimated));
+    }
+    let csv = String::from_utf8(read(&root, "2026-01-15.csv")).expect("UTF-8");
+    assert_eq!(csv, want, "the file is the server-side rollup of the same readings");
+    assert!(csv.contains("MTR-decimal-exp,2026-01-15,450.000,3,1\r\n"), "{csv}");
+    assert!(csv.contains("MTR-flag,2026-01-15,3.000,3,0\r\n"), "only the boolean true is an estimate: {csv}");
+    assert!(csv.contains("MTR-at-limit,2026-01-15,3000000000.000,3,1\r\n"), "{csv}");
+}

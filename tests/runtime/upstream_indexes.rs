@@ -288,6 +288,7 @@ async fn processes_starting_together_on_a_fresh_database_make_each_index_once() 
     one_index_per_key_pattern(&made);
     named(&made, "readings", "meterId:1,intervalStart:1", "meter_interval_unique");
     named(&made, "job_runs", "process:1,windowStart:1", "process_window_unique");
+    named(&made, "job_runs", "process:1,status:1,windowStart:1", "process_1_status_1_windowStart_1");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -12,6 +12,7 @@ pub mod mongo;
 pub mod moto;
 pub mod names;
 pub mod proxy;
+pub mod slow_uploads;
 pub mod spawned;
 
 pub use cli::{Cli, Output};

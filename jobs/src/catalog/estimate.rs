@@ -1,17 +1,19 @@
 //! QuarterHourlyDataChange: for every active meter without a reading for a 15-minute interval of
 //! the window, insert an estimated reading (`estimated: true`) whose kwh is that meter's latest
-//! earlier non-estimated reading (0 if none). Inserts never overwrite: a real reading that is
+//! earlier non-estimated reading (0 if none; how it is found at a cost flat in history:
+//! [`super::estimate_basis`]). Inserts never overwrite: a real reading that is
 //! already there, or arrives first, wins; a run repeated for the same window inserts nothing.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use futures::TryStreamExt;
 use mongodb::bson::{Bson, Document, doc};
 
-use super::usage::{as_f64, count_malformed};
-use crate::collections::{METERS, READINGS, insert_new, kwh_as_double, valid_and};
+use super::estimate_basis;
+use super::usage::count_malformed;
+use crate::collections::{METERS, READINGS, insert_new};
 use crate::context::JobContext;
 use crate::error::JobError;
 use crate::job::{Job, JobReport};
@@ -53,7 +55,7 @@ impl Job for EstimateMissingReadings {
             let missing: Vec<&String> = meters.iter().filter(|m| !present.contains(*m)).collect();
             for chunk in missing.chunks(BATCH) {
                 ctx.checkpoint()?;
-                let last = last_real_kwh(ctx, chunk, t).await?;
+                let last = estimate_basis::latest_kwh(ctx, chunk, t).await?;
                 let docs: Vec<Document> = chunk
                     .iter()
                     .map(|m| {
@@ -105,31 +107,6 @@ async fn meters_with_reading(ctx: &JobContext, t: DateTime<Utc>) -> Result<HashS
         })
         .await?;
     Ok(docs.into_iter().filter_map(|d| d.get_str("meterId").ok().map(str::to_owned)).collect())
-}
-
-/// The latest usable, non-estimated kwh before `t` of each of `meters` that has one.
-async fn last_real_kwh(
-    ctx: &JobContext,
-    meters: &[&String],
-    t: DateTime<Utc>,
-) -> Result<HashMap<String, f64>, JobError> {
-    let ids: Vec<&str> = meters.iter().map(|m| m.as_str()).collect();
-    let pipeline = vec![
-        doc! { "$match": valid_and(doc! {
-            "meterId": { "$in": ids },
-            "intervalStart": { "$lt": t },
-            "estimated": { "$ne": true },
-        }) },
-        doc! { "$sort": { "meterId": 1, "intervalStart": -1 } },
-        doc! { "$group": { "_id": "$meterId", "kwh": { "$first": kwh_as_double() } } },
-    ];
-    let coll = ctx.db.collection::<Document>(READINGS);
-    let docs: Vec<Document> = ctx
-        .mongo_retry("finding the latest real readings", || async {
-            coll.aggregate(pipeline.clone()).allow_disk_use(true).await?.try_collect().await
-        })
-        .await?;
-    Ok(docs.into_iter().filter_map(|d| Some((d.get_str("_id").ok()?.to_owned(), as_f64(d.get("kwh"))?))).collect())
 }
 
 /// Inserts `docs`, skipping any whose `(meterId, intervalStart)` exists by now. Returns how many were inserted.

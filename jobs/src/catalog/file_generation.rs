@@ -1,7 +1,8 @@
-//! FileGeneration: for the previous local day D, stream `daily-usage/D.csv` (one row per meter
-//! with usable readings that day, sorted by meter id) from a MongoDB cursor through a CSV writer
-//! into a multipart upload, part by part; then write `daily-usage/D.manifest.json` describing it;
-//! then record it in `generated_files`. Memory stays bounded by one upload part, whatever the rows.
+//! FileGeneration: for the previous local day D, read the day's readings once
+//! ([`super::usage_scan`]), write `daily-usage/D.csv` (one row per meter with usable readings that
+//! day, sorted by meter id) through a CSV writer into a multipart upload, part by part; then write
+//! `daily-usage/D.manifest.json` describing it; then record it in `generated_files`. Memory is one
+//! small entry per meter and one upload part, whatever the number of readings.
 //!
 //! It reads raw readings, so it does not depend on NightlyDataChange having run.
 
@@ -12,7 +13,7 @@ use mongodb::bson::{Document, doc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::usage::{as_f64, as_u64, count_malformed, per_meter};
+use super::usage_scan::{self, WindowUsage};
 use crate::collections::{GENERATED_FILES, READINGS};
 use crate::context::JobContext;
 use crate::csv_safe::{kwh_3dp, neutralise};
@@ -62,22 +63,13 @@ impl Job for FileGeneration {
         let csv_key = key(&format!("{date}.csv"))?;
         let manifest_key = key(&format!("{date}.manifest.json"))?;
 
-        // A run killed while writing either file leaves its unfinished upload behind.
-        for k in [&csv_key, &manifest_key] {
-            let stale = store.abort_stale(k).await?;
-            if stale > 0 {
-                tracing::warn!(stale, key = %k, "aborted unfinished uploads left by an earlier run");
-            }
-        }
-        let malformed = count_malformed(ctx, window).await?;
-
-        // A transient MongoDB error mid-stream (a dropped connection) cannot resume a cursor: the
-        // whole file is written again from a fresh upload; the failed one is aborted first.
-        let (written, bytes) =
-            crate::retry::retry(ctx.retry, "writing the day's CSV", &ctx.cancel, restartable, || {
-                write_object(ctx, store, &csv_key, window, &date)
-            })
-            .await?;
+        // A run killed while writing either file leaves its unfinished upload behind: cleared
+        // while the day is read.
+        let (usage, cleared) =
+            tokio::join!(usage_scan::scan(ctx, window), abort_stale(store, [&csv_key, &manifest_key]));
+        let usage = usage?;
+        cleared?;
+        let (written, bytes) = write_object(ctx, store, &csv_key, &usage, &date).await?;
         let csv_url = store.url_of(&csv_key);
         let manifest = Manifest {
             file: csv_key.to_string(),
@@ -93,32 +85,31 @@ impl Job for FileGeneration {
         record(ctx, &csv_url, &store.url_of(&manifest_key), &manifest).await?;
         tracing::info!(rows = written.rows, bytes, sha256 = %written.sha256, url = %csv_url, "generated file");
         Ok(JobReport {
-            read: written.readings,
+            read: usage.readings(),
             written: written.rows,
-            malformed,
+            malformed: usage.malformed,
             output: Some(csv_url),
             ..JobReport::default()
         })
     }
 }
 
-/// Errors after which the CSV is written again from the start: a transient MongoDB error. S3
-/// calls are retried by the store itself, one layer only.
-fn restartable(e: &JobError) -> bool {
-    matches!(e, JobError::Mongo { .. }) && e.is_transient()
-}
-
-/// One attempt at the CSV: a new multipart upload, completed only when every row is in it and
-/// aborted on any error. Returns what was written and the object's size.
+/// The CSV as a new multipart upload, completed only when every row is in it and aborted on any
+/// error. S3 calls are retried by the store itself. Returns what was written and the object's size.
 async fn write_object(
     ctx: &JobContext,
     store: &ObjectStore,
     key: &ObjectKey,
-    window: &Window,
+    usage: &WindowUsage,
     date: &str,
 ) -> Result<(Written, u64), JobError> {
     let mut upload = store.start(key, "text/csv; charset=utf-8").await?;
-    match ctx.cancellable(write_csv(ctx, window, date, &mut upload)).await.and_then(|r| r) {
+    let sent = ctx.cancellable(async {
+        let written = write_csv(ctx, usage, date, &mut upload).await?;
+        upload.flush().await?;
+        Ok::<_, JobError>(written)
+    });
+    match sent.await.and_then(|r| r) {
         Ok(w) => Ok((w, upload.finish().await?)),
         Err(e) => {
             if let Err(abort_err) = upload.abort().await {
@@ -129,52 +120,53 @@ async fn write_object(
     }
 }
 
+async fn abort_stale(store: &ObjectStore, keys: [&ObjectKey; 2]) -> Result<(), JobError> {
+    for k in keys {
+        let stale = store.abort_stale(k).await?;
+        if stale > 0 {
+            tracing::warn!(stale, key = %k, "aborted unfinished uploads left by an earlier run");
+        }
+    }
+    Ok(())
+}
+
 fn key(name: &str) -> Result<ObjectKey, JobError> {
     ObjectKey::from_parts(&["daily-usage", name]).map_err(|e| JobError::InvalidInput(e.to_string()))
 }
 
 struct Written {
     rows: u64,
-    /// Readings summed into the rows.
-    readings: u64,
     sha256: String,
 }
 
-/// Streams the per-meter usage of the window into `upload` as CSV.
-async fn write_csv(ctx: &JobContext, window: &Window, date: &str, upload: &mut Upload) -> Result<Written, JobError> {
-    let mut pipeline = per_meter(window);
-    pipeline.push(doc! { "$sort": { "_id": 1 } });
-    let readings = ctx.db.collection::<Document>(READINGS);
-    // Not retried here: a cursor cannot resume mid-stream; `write_object` is retried as a whole.
-    let mut cursor = readings
-        .aggregate(pipeline)
-        .allow_disk_use(true)
-        .batch_size(1000)
-        .await
-        .map_err(JobError::mongo("reading the day's usage"))?;
-
+/// Writes the per-meter usage of the window into `upload` as CSV, in meter id order.
+async fn write_csv(
+    ctx: &JobContext,
+    usage: &WindowUsage,
+    date: &str,
+    upload: &mut Upload,
+) -> Result<Written, JobError> {
     let mut csv = csv_writer();
     let mut hash = Sha256::new();
-    let (mut rows, mut readings) = (0u64, 0u64);
+    let mut rows = 0u64;
     csv.write_record(HEADER).map_err(csv_err)?;
-    while cursor.advance().await.map_err(JobError::mongo("reading the day's usage"))? {
-        let d = cursor.deserialize_current().map_err(JobError::mongo("decoding a usage row"))?;
-        let (Ok(meter), Some(kwh), Some(n), Some(est)) =
-            (d.get_str("_id"), as_f64(d.get("kwh")), as_u64(d.get("intervalCount")), as_u64(d.get("estimatedCount")))
-        else {
-            return Err(JobError::InvalidInput(format!("unexpected usage row from MongoDB: {d}")));
-        };
-        csv.write_record([&*neutralise(meter), date, &kwh_3dp(kwh), &n.to_string(), &est.to_string()])
-            .map_err(csv_err)?;
+    for (meter, u) in &usage.meters {
+        csv.write_record([
+            &*neutralise(meter),
+            date,
+            &kwh_3dp(u.kwh.total()),
+            &u.intervals.to_string(),
+            &u.estimated.to_string(),
+        ])
+        .map_err(csv_err)?;
         rows += 1;
-        readings += n;
         if csv.get_ref().len() >= FLUSH_AT {
             ctx.checkpoint()?;
             flush(&mut csv, &mut hash, upload).await?;
         }
     }
     flush(&mut csv, &mut hash, upload).await?;
-    Ok(Written { rows, readings, sha256: hex::encode(hash.finalize()) })
+    Ok(Written { rows, sha256: hex::encode(hash.finalize()) })
 }
 
 /// RFC 4180: fields quoted when needed, CRLF line ends.

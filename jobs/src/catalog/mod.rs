@@ -10,10 +10,12 @@ use crate::spec::ProcessSpec;
 #[cfg(feature = "demo-job")]
 pub mod demo;
 pub mod estimate;
+pub mod estimate_basis;
 pub mod file_generation;
 pub mod nightly;
 pub mod usage;
 pub mod usage_rollup;
+pub mod usage_scan;
 
 /// Every process, in the order `list` and `infra` show them (the reference guide's order first).
 pub static ALL: &[&ProcessSpec] = &[

@@ -39,16 +39,6 @@ pub async fn count_malformed(ctx: &JobContext, w: &Window) -> Result<u64, JobErr
     Ok(malformed)
 }
 
-/// A number as `f64`, whether BSON stored it as double, int32 or int64.
-pub fn as_f64(v: Option<&Bson>) -> Option<f64> {
-    match v? {
-        Bson::Double(d) => Some(*d),
-        Bson::Int32(i) => Some(f64::from(*i)),
-        Bson::Int64(i) => Some(*i as f64),
-        _ => None,
-    }
-}
-
 /// A count as `u64`, whether BSON stored it as int32, int64 or double.
 pub fn as_u64(v: Option<&Bson>) -> Option<u64> {
     match v? {

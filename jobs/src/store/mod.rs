@@ -71,6 +71,16 @@ impl Upload {
         }
     }
 
+    /// Sends every byte written so far, so that only [`Upload::finish`], the commit, is left: a run
+    /// stopped before the commit aborts an upload that holds everything, none of it visible.
+    pub async fn flush(&mut self) -> Result<(), StoreError> {
+        match self {
+            Upload::S3(u) => u.flush().await,
+            // Written to its hidden temporary file as it comes.
+            Upload::File(_) => Ok(()),
+        }
+    }
+
     /// Makes the object visible, whole. Returns the number of bytes written.
     pub async fn finish(self) -> Result<u64, StoreError> {
         match self {

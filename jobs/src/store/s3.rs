@@ -215,12 +215,18 @@ impl S3Upload {
         Ok(())
     }
 
-    pub async fn finish(mut self) -> Result<u64, StoreError> {
-        // The last part may be small; an empty object still needs one (empty) part.
+    /// Sends what is buffered as the last part. The last part may be small; an empty object still
+    /// needs one (empty) part.
+    pub async fn flush(&mut self) -> Result<(), StoreError> {
         if !self.buf.is_empty() || self.parts.is_empty() {
             let last = std::mem::take(&mut self.buf);
             self.send_part(last).await?;
         }
+        Ok(())
+    }
+
+    pub async fn finish(mut self) -> Result<u64, StoreError> {
+        self.flush().await?;
         let url = self.url();
         let s = &self.store;
         let parts = CompletedMultipartUpload::builder().set_parts(Some(self.parts.clone())).build();

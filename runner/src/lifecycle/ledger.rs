@@ -149,7 +149,9 @@ impl Ledger {
         Ledger { db: db.clone(), coll: db.collection(JOB_RUNS) }
     }
 
-    /// The unique index on (process, windowStart), or an equivalent one under any name.
+    /// The unique index on (process, windowStart), and the one catch-up finds a process's
+    /// unfinished windows by, so that a run reads a few entries whatever the years of history
+    /// (equivalent indexes under any name are used as they are).
     pub async fn ensure_indexes(&self) -> Result<(), AppError> {
         let unique = IndexSpec::unique(
             JOB_RUNS,
@@ -157,7 +159,15 @@ impl Ledger {
             "process_window_unique",
             "the ledger relies on a unique index on these keys (one entry per process and window)",
         );
-        Ok(intervalprocessing_jobs::indexes::ensure_on(&self.coll, &unique).await?)
+        let by_status = IndexSpec::plain(
+            JOB_RUNS,
+            doc! { "process": 1, "status": 1, "windowStart": 1 },
+            "catch-up finds a process's unfinished windows by it",
+        );
+        for spec in [unique, by_status] {
+            intervalprocessing_jobs::indexes::ensure_on(&self.coll, &spec).await?;
+        }
+        Ok(())
     }
 
     /// Records that `window` is being worked on (a new attempt of it).

@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""`explain` of every query a data-change window and FileGeneration send, against the 30-day
+history database scripts/bench seeds: the winning plan, its index, and keys and documents examined,
+which must stay bounded by the window and the meters. The filters mirror the Rust code they name
+(jobs/src/catalog/*.rs, runner/src/lifecycle/ledger.rs); change both together.
+
+  plans.py MONGODB_URI DATABASE
+"""
+import datetime as dt
+import sys
+
+import pymongo
+
+from bench import END, Q
+from python_export import valid_reading
+
+RUN_ID = "bench-plans"
+
+
+def stages(plan, depth=0, out=None):
+    out = [] if out is None else out
+    if isinstance(plan, dict):
+        if "stage" in plan:
+            extra = " ".join(f"{k}={plan[k]}" for k in ("indexName", "direction") if k in plan)
+            out.append("  " * depth + plan["stage"] + (f" ({extra})" if extra else ""))
+        for k in ("inputStage", "queryPlan"):
+            if k in plan:
+                stages(plan[k], depth + 1, out)
+        for s in plan.get("inputStages", []):
+            stages(s, depth + 1, out)
+    return out
+
+
+def find_stats(reply):
+    """The queryPlanner and executionStats of a find/count/delete explain, or of an aggregation's
+    $cursor stage."""
+    if "stages" in reply:
+        reply = reply["stages"][0]["$cursor"]
+    return reply["queryPlanner"]["winningPlan"], reply.get("executionStats", {})
+
+
+def explain(db, what, command):
+    reply = db.command({"explain": command, "verbosity": "executionStats"})
+    plan, ex = find_stats(reply)
+    print(f"- **{what}**: keys examined {ex.get('totalKeysExamined')}, documents examined "
+          f"{ex.get('totalDocsExamined')}, returned {ex.get('nReturned')}")
+    print("  ```")
+    for line in stages(plan):
+        print("  " + line)
+    print("  ```")
+
+
+def valid_and(f):
+    return {"$and": [f, valid_reading()]}
+
+
+def malformed_and(f):
+    return {"$and": [f, {"$nor": [valid_reading()]}]}
+
+
+def main():
+    uri, name = sys.argv[1:]
+    db = pymongo.MongoClient(uri)[name]
+    window = {"intervalStart": {"$gte": END - Q, "$lt": END}}
+    day = {"intervalStart": {"$gte": END - dt.timedelta(days=1), "$lt": END}}
+    meters = [m["_id"] for m in db.meters.find({"active": True}, {"_id": 1}).limit(1000)]
+    t = END - Q
+    print(f"Database {name}: {db.readings.estimated_document_count():,} readings, "
+          f"{db.hourly_usage.estimated_document_count():,} hourly_usage rows, "
+          f"{db.daily_usage.estimated_document_count():,} daily_usage rows, "
+          f"{db.job_runs.estimated_document_count():,} ledger entries\n")
+
+    print("QuarterHourlyDataChange (jobs/src/catalog/estimate.rs, estimate_basis.rs)")
+    explain(db, "active meters", {"find": "meters", "filter": {"active": True}, "projection": {"_id": 1}})
+    explain(db, "malformed readings of the window", {"count": "readings", "query": malformed_and(window)})
+    explain(db, "meters with a reading at t", {"find": "readings", "filter": {"intervalStart": t},
+                                              "projection": {"_id": 0, "meterId": 1}})
+    explain(db, "latest real reading in the look-back, 1,000 meters", {"aggregate": "readings", "cursor": {}, "pipeline": [
+        {"$match": valid_and({"meterId": {"$in": meters}, "intervalStart": {"$gte": t - dt.timedelta(days=1), "$lt": t},
+                              "estimated": {"$ne": True}})},
+        {"$sort": {"meterId": -1, "intervalStart": -1}},
+        {"$group": {"_id": "$meterId", "kwh": {"$first": {"$toDouble": "$kwh"}}}},
+    ]})
+    explain(db, "a silent meter's latest reading before the look-back", {
+        "find": "readings", "filter": valid_and({"meterId": meters[3], "intervalStart": {"$lt": t - dt.timedelta(days=1)}}),
+        "sort": {"meterId": -1, "intervalStart": -1}, "projection": {"kwh": 1}, "limit": 1})
+
+    print("\nHalfHourlyDataChange / HourlyDataChange / NightlyDataChange (jobs/src/catalog/usage_rollup.rs, nightly.rs)")
+    hour = {"intervalStart": {"$gte": END - dt.timedelta(hours=1), "$lt": END}}
+    explain(db, "the hour's usable readings, per meter", {"aggregate": "readings", "cursor": {}, "pipeline": [
+        {"$match": valid_and(hour)},
+        {"$group": {"_id": "$meterId", "kwh": {"$sum": {"$toDouble": "$kwh"}}, "intervalCount": {"$sum": 1}}},
+    ]})
+    period = END - dt.timedelta(hours=1)
+    explain(db, "stale rows of the period (hourly_usage)", {"find": "hourly_usage",
+                                                            "filter": {"periodStart": period, "runId": {"$ne": RUN_ID}}})
+    explain(db, "the run's rows of the period (hourly_usage)", {"aggregate": "hourly_usage", "cursor": {}, "pipeline": [
+        {"$match": {"periodStart": period, "runId": RUN_ID}},
+        {"$group": {"_id": None, "rows": {"$sum": 1}, "read": {"$sum": "$intervalCount"}}},
+    ]})
+    date = (END - dt.timedelta(days=1)).strftime("%Y-%m-%d")
+    explain(db, "stale rows of the day (daily_usage)", {"find": "daily_usage",
+                                                        "filter": {"date": date, "runId": {"$ne": RUN_ID}}})
+    explain(db, "readings past retention", {"find": "readings",
+                                            "filter": {"intervalStart": {"$lt": END - dt.timedelta(days=400)}}})
+
+    print("\nFileGeneration (jobs/src/catalog/usage_scan.rs)")
+    explain(db, "the day's readings, one pass", {"find": "readings", "filter": day, "projection": {
+        "_id": 0, "meterId": 1, "intervalStart": 1, "kwh": 1, "estimated": 1}})
+
+    print("\nEvery scheduled run (runner/src/lifecycle/ledger.rs, catch_up.rs)")
+    explain(db, "unfinished windows of the process", {"find": "job_runs", "filter": {
+        "process": "QuarterHourlyDataChange", "windowStart": {"$lt": END},
+        "status": {"$in": ["failed", "timed_out", "interrupted", "running"]}}, "sort": {"windowStart": 1}})
+    explain(db, "the process's first window", {"find": "job_runs", "filter": {"process": "QuarterHourlyDataChange"},
+                                               "sort": {"windowStart": 1}, "limit": 1})
+
+
+if __name__ == "__main__":
+    main()
