@@ -7,12 +7,10 @@
 //! runtime needs is used as it is, whatever its name; none is created under our name; one that
 //! has the keys but options the runtime cannot use is a configuration error that says what to do.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::{Mutex, PoisonError};
 
 use mongodb::bson::{Bson, Document, doc};
-use mongodb::options::{Hint, IndexOptions};
+use mongodb::options::IndexOptions;
 use mongodb::{Collection, Database, IndexModel};
 use tokio_util::sync::CancellationToken;
 
@@ -194,34 +192,13 @@ pub async fn ensure(db: &Database, specs: &[IndexSpec]) -> Result<(), IndexError
     Ok(())
 }
 
-/// The index that serves each needed key pattern, by collection and keys, as [`ensure_on`] found
-/// or made it at the start of this run: queries name it in a hint ([`hint`]).
-static IN_USE: Mutex<BTreeMap<(String, String), String>> = Mutex::new(BTreeMap::new());
-
-fn remember(spec: &IndexSpec, name: &str) {
-    let mut in_use = IN_USE.lock().unwrap_or_else(PoisonError::into_inner);
-    in_use.insert((spec.collection.to_owned(), keys_text(&spec.keys)), name.to_owned());
-}
-
-/// A hint naming the index on `keys` of `collection`, once this run has ensured it (whatever its
-/// name: upstream's, or ours); `None` before, and in commands that do not ensure indexes. A hint
-/// keeps a query's plan fixed where two indexes could serve it, so its cost cannot come to depend
-/// on how much history the other index holds.
-pub fn hint(collection: &str, keys: &Document) -> Option<Hint> {
-    let in_use = IN_USE.lock().unwrap_or_else(PoisonError::into_inner);
-    in_use.get(&(collection.to_owned(), keys_text(keys))).cloned().map(Hint::Name)
-}
-
 /// [`ensure`] for one index of `coll`.
 pub async fn ensure_on(coll: &Collection<Document>, spec: &IndexSpec) -> Result<(), IndexError> {
     match judge(spec, &list(coll).await?) {
         Verdict::Adopt(name) => adopted(spec, &name),
         Verdict::Unusable(msg) => Err(IndexError::Unusable(msg)),
         Verdict::Create => match with_retry("creating an index", || coll.create_index(spec.model())).await {
-            Ok(_) => {
-                remember(spec, &spec.index_name());
-                Ok(())
-            }
+            Ok(_) => Ok(()),
             // Someone created an index on these keys (or under this name) since we looked, e.g.
             // the upstream team or another process under another name: look once more.
             Err(IndexError::Mongo { source, .. }) if is_index_conflict(&source) => {
@@ -240,7 +217,6 @@ pub async fn ensure_on(coll: &Collection<Document>, spec: &IndexSpec) -> Result<
 }
 
 fn adopted(spec: &IndexSpec, name: &str) -> Result<(), IndexError> {
-    remember(spec, name);
     if name != spec.index_name() {
         tracing::info!(collection = spec.collection, index = name, keys = %keys_text(&spec.keys), "using the existing index");
     }
@@ -293,18 +269,6 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_hint_names_the_index_in_use_whatever_number_types_its_keys_were_written_with() {
-        let spec = IndexSpec::plain("hint_test", doc! { "a": 1, "b": 1 }, "a test");
-        assert_eq!(hint("hint_test", &doc! { "a": 1, "b": 1 }), None, "nothing ensured yet: no hint");
-        remember(&spec, "upstream_ab");
-        for keys in [doc! { "a": 1, "b": 1 }, doc! { "a": 1_i64, "b": 1.0 }] {
-            assert!(matches!(hint("hint_test", &keys), Some(Hint::Name(n)) if n == "upstream_ab"), "{keys}");
-        }
-        assert_eq!(hint("hint_test", &doc! { "b": 1, "a": 1 }), None, "key order matters");
-        assert_eq!(hint("other", &doc! { "a": 1, "b": 1 }), None);
-    }
 
     fn readings_key() -> IndexSpec {
         IndexSpec::unique(

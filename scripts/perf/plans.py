@@ -75,8 +75,7 @@ def main():
     explain(db, "malformed readings of the window", {"count": "readings", "query": malformed_and(window)})
     explain(db, "meters with a reading at t", {"find": "readings", "filter": {"intervalStart": t},
                                               "projection": {"_id": 0, "meterId": 1}})
-    by_meter = {"meterId": 1, "intervalStart": 1}
-    explain(db, "latest real reading in the look-back, 1,000 meters", {"aggregate": "readings", "cursor": {}, "hint": by_meter, "pipeline": [
+    explain(db, "latest real reading in the look-back, 1,000 meters", {"aggregate": "readings", "cursor": {}, "pipeline": [
         {"$match": valid_and({"meterId": {"$in": meters}, "intervalStart": {"$gte": t - dt.timedelta(days=1), "$lt": t},
                               "estimated": {"$ne": True}})},
         {"$sort": {"meterId": -1, "intervalStart": -1}},
@@ -84,7 +83,7 @@ def main():
     ]})
     explain(db, "a silent meter's latest reading before the look-back", {
         "find": "readings", "filter": valid_and({"meterId": meters[3], "intervalStart": {"$lt": t - dt.timedelta(days=1)}}),
-        "sort": {"meterId": -1, "intervalStart": -1}, "projection": {"kwh": 1}, "limit": 1, "hint": by_meter})
+        "sort": {"meterId": -1, "intervalStart": -1}, "projection": {"kwh": 1}, "limit": 1})
 
     print("\nHalfHourlyDataChange / HourlyDataChange / NightlyDataChange (jobs/src/catalog/usage_rollup.rs, nightly.rs)")
     hour = {"intervalStart": {"$gte": END - dt.timedelta(hours=1), "$lt": END}}
@@ -112,13 +111,9 @@ def main():
     print("\nEvery scheduled run (runner/src/lifecycle/ledger.rs, catch_up.rs)")
     explain(db, "unfinished windows of the process", {"find": "job_runs", "filter": {
         "process": "QuarterHourlyDataChange", "windowStart": {"$lt": END},
-        "status": {"$in": ["failed", "timed_out", "interrupted", "running"]}}, "sort": {"windowStart": 1},
-        "hint": {"process": 1, "status": 1, "windowStart": 1}})
-    explain(db, "the catch-up horizon's entries", {"find": "job_runs", "filter": {
-        "process": "QuarterHourlyDataChange", "windowStart": {"$gte": END - dt.timedelta(hours=6), "$lt": END}},
-        "sort": {"windowStart": 1}, "hint": {"process": 1, "windowStart": 1}})
+        "status": {"$in": ["failed", "timed_out", "interrupted", "running"]}}, "sort": {"windowStart": 1}})
     explain(db, "the process's first window", {"find": "job_runs", "filter": {"process": "QuarterHourlyDataChange"},
-                                               "sort": {"windowStart": 1}, "limit": 1, "hint": {"process": 1, "windowStart": 1}})
+                                               "sort": {"windowStart": 1}, "limit": 1})
 
 
 if __name__ == "__main__":

@@ -26,13 +26,6 @@ pub const LOOK_BACK: TimeDelta = TimeDelta::days(1);
 /// Lookups of silent meters in flight at once.
 const CONCURRENT_LOOKUPS: usize = 8;
 
-/// Both lookups go through the `(meterId, intervalStart)` index, named in a hint (whatever
-/// upstream called it): left to choose, a planner may read the whole look-back of every
-/// meter through the `intervalStart` index for a few meters, or try both plans on every query.
-fn by_meter() -> Option<mongodb::options::Hint> {
-    crate::indexes::hint(READINGS, &doc! { "meterId": 1, "intervalStart": 1 })
-}
-
 /// The estimate basis of each of `meters` (all of them: 0 for a meter with no usable reading).
 pub async fn latest_kwh(
     ctx: &JobContext,
@@ -70,11 +63,7 @@ async fn recent_real(ctx: &JobContext, meters: &[&String], t: DateTime<Utc>) -> 
     let coll = ctx.db.collection::<Document>(READINGS);
     let docs: Vec<Document> = ctx
         .mongo_retry("finding the latest real readings", || async {
-            let mut aggregate = coll.aggregate(pipeline.clone()).allow_disk_use(true);
-            if let Some(h) = by_meter() {
-                aggregate = aggregate.hint(h);
-            }
-            aggregate.await?.try_collect().await
+            coll.aggregate(pipeline.clone()).allow_disk_use(true).await?.try_collect().await
         })
         .await?;
     Ok(docs
@@ -89,14 +78,9 @@ async fn latest_before(ctx: &JobContext, meter: &str, before: DateTime<Utc>) -> 
     let filter = valid_and(doc! { "meterId": meter, "intervalStart": { "$lt": before } });
     let latest = ctx
         .mongo_retry("finding a silent meter's latest reading", || {
-            let find = coll
-                .find_one(filter.clone())
+            coll.find_one(filter.clone())
                 .sort(doc! { "meterId": -1, "intervalStart": -1 })
-                .projection(doc! { "kwh": 1 });
-            match by_meter() {
-                Some(h) => find.hint(h),
-                None => find,
-            }
+                .projection(doc! { "kwh": 1 })
         })
         .await?;
     Ok(latest.and_then(|d| number_as_f64(d.get("kwh")?)))

@@ -144,28 +144,6 @@ pub struct Ledger {
     coll: Collection<Document>,
 }
 
-/// The ledger's key, and the index catch-up reads unfinished windows by. Queries name the index
-/// they use once the run has ensured it ([`intervalprocessing_jobs::indexes::hint`]): with two
-/// indexes starting with `process`, secantusd-rs weighed both on every query (100-250 ms per query
-/// over a year of entries), and a run's cost must not depend on history.
-/// `action` with a hint naming the ledger's index on `keys`, once this run has ensured it.
-macro_rules! hinted {
-    ($action:expr, $keys:expr) => {
-        match intervalprocessing_jobs::indexes::hint(JOB_RUNS, &$keys) {
-            Some(h) => $action.hint(h),
-            None => $action,
-        }
-    };
-}
-
-fn window_keys() -> Document {
-    doc! { "process": 1, "windowStart": 1 }
-}
-
-fn status_keys() -> Document {
-    doc! { "process": 1, "status": 1, "windowStart": 1 }
-}
-
 impl Ledger {
     pub fn new(db: &Database) -> Ledger {
         Ledger { db: db.clone(), coll: db.collection(JOB_RUNS) }
@@ -177,12 +155,15 @@ impl Ledger {
     pub async fn ensure_indexes(&self) -> Result<(), AppError> {
         let unique = IndexSpec::unique(
             JOB_RUNS,
-            window_keys(),
+            doc! { "process": 1, "windowStart": 1 },
             "process_window_unique",
             "the ledger relies on a unique index on these keys (one entry per process and window)",
         );
-        let by_status =
-            IndexSpec::plain(JOB_RUNS, status_keys(), "catch-up finds a process's unfinished windows by it");
+        let by_status = IndexSpec::plain(
+            JOB_RUNS,
+            doc! { "process": 1, "status": 1, "windowStart": 1 },
+            "catch-up finds a process's unfinished windows by it",
+        );
         for spec in [unique, by_status] {
             intervalprocessing_jobs::indexes::ensure_on(&self.coll, &spec).await?;
         }
@@ -192,29 +173,26 @@ impl Ledger {
     /// Records that `window` is being worked on (a new attempt of it).
     pub async fn begin(&self, process: Process, w: &Window, who: &Runner) -> mongodb::error::Result<()> {
         let task_arn = who.task_arn.clone().map_or(Bson::Null, Bson::String);
-        hinted!(
-            self.coll
-                .update_one(
-                    doc! { "process": process.name(), "windowStart": w.start },
-                    doc! {
-                        "$set": {
-                            "windowEnd": w.end,
-                            "status": Status::Running.as_str(),
-                            "runId": &who.run_id,
-                            "host": &who.host,
-                            "taskArn": task_arn,
-                            "startedAt": Utc::now(),
-                        },
-                        "$unset": { "endedAt": "", "durationMs": "", "error": "", "read": "", "written": "",
-                                    "deleted": "", "malformed": "", "output": "", "upstreamMissing": "" },
-                        "$inc": { "attempts": 1 },
+        self.coll
+            .update_one(
+                doc! { "process": process.name(), "windowStart": w.start },
+                doc! {
+                    "$set": {
+                        "windowEnd": w.end,
+                        "status": Status::Running.as_str(),
+                        "runId": &who.run_id,
+                        "host": &who.host,
+                        "taskArn": task_arn,
+                        "startedAt": Utc::now(),
                     },
-                )
-                .upsert(true),
-            window_keys()
-        )
-        .await
-        .map(|_| ())
+                    "$unset": { "endedAt": "", "durationMs": "", "error": "", "read": "", "written": "",
+                                "deleted": "", "malformed": "", "output": "", "upstreamMissing": "" },
+                    "$inc": { "attempts": 1 },
+                },
+            )
+            .upsert(true)
+            .await
+            .map(|_| ())
     }
 
     /// Records how the attempt ended.
@@ -246,39 +224,34 @@ impl Ledger {
         if !o.upstream_missing.is_empty() {
             set.insert("upstreamMissing", o.upstream_missing.to_vec());
         }
-        hinted!(
-            self.coll.update_one(
+        self.coll
+            .update_one(
                 doc! { "process": process.name(), "windowStart": w.start, "runId": &who.run_id },
                 doc! { "$set": set },
-            ),
-            window_keys()
-        )
-        .await
-        .map(|_| ())
+            )
+            .await
+            .map(|_| ())
     }
 
     /// Records a planned window that was never started (the run stopped first), unless the
     /// window already has an entry. Catch-up still treats it as not done.
     pub async fn skipped(&self, process: Process, w: &Window, who: &Runner, why: &str) -> mongodb::error::Result<()> {
-        hinted!(
-            self.coll
-                .update_one(
-                    doc! { "process": process.name(), "windowStart": w.start },
-                    doc! { "$setOnInsert": {
-                        "windowEnd": w.end,
-                        "status": Status::Skipped.as_str(),
-                        "attempts": 0,
-                        "runId": &who.run_id,
-                        "host": &who.host,
-                        "endedAt": Utc::now(),
-                        "error": why,
-                    } },
-                )
-                .upsert(true),
-            window_keys()
-        )
-        .await
-        .map(|_| ())
+        self.coll
+            .update_one(
+                doc! { "process": process.name(), "windowStart": w.start },
+                doc! { "$setOnInsert": {
+                    "windowEnd": w.end,
+                    "status": Status::Skipped.as_str(),
+                    "attempts": 0,
+                    "runId": &who.run_id,
+                    "host": &who.host,
+                    "endedAt": Utc::now(),
+                    "error": why,
+                } },
+            )
+            .upsert(true)
+            .await
+            .map(|_| ())
     }
 
     /// What the ledger says about the windows of `process` starting in `[from, to)`.
@@ -288,8 +261,7 @@ impl Ledger {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> mongodb::error::Result<Vec<Recorded>> {
-        self.recorded(doc! { "process": process.name(), "windowStart": { "$gte": from, "$lt": to } }, window_keys())
-            .await
+        self.recorded(doc! { "process": process.name(), "windowStart": { "$gte": from, "$lt": to } }).await
     }
 
     /// The windows of `process` starting before `to` that were started and did not succeed
@@ -300,21 +272,23 @@ impl Ledger {
         to: DateTime<Utc>,
     ) -> mongodb::error::Result<Vec<Recorded>> {
         let statuses = [Status::Failed, Status::TimedOut, Status::Interrupted, Status::Running].map(Status::as_str);
-        let filter = doc! {
+        self.recorded(doc! {
             "process": process.name(),
             "windowStart": { "$lt": to },
             "status": { "$in": statuses.to_vec() },
-        };
-        self.recorded(filter, status_keys()).await
+        })
+        .await
     }
 
-    async fn recorded(&self, filter: Document, index: Document) -> mongodb::error::Result<Vec<Recorded>> {
-        let find = self
+    async fn recorded(&self, filter: Document) -> mongodb::error::Result<Vec<Recorded>> {
+        let docs: Vec<Document> = self
             .coll
             .find(filter)
             .projection(doc! { "windowStart": 1, "status": 1, "attempts": 1, "runId": 1, "startedAt": 1, "error": 1 })
-            .sort(doc! { "windowStart": 1 });
-        let docs: Vec<Document> = hinted!(find, index).await?.try_collect().await?;
+            .sort(doc! { "windowStart": 1 })
+            .await?
+            .try_collect()
+            .await?;
         Ok(docs.iter().filter_map(Recorded::from_doc).collect())
     }
 
@@ -332,8 +306,7 @@ impl Ledger {
 
     /// The start of the oldest window ever recorded for `process`: catch-up never reaches before it.
     pub async fn first_window(&self, process: Process) -> mongodb::error::Result<Option<DateTime<Utc>>> {
-        let first = self.coll.find_one(doc! { "process": process.name() }).sort(doc! { "windowStart": 1 });
-        let d = hinted!(first, window_keys()).await?;
+        let d = self.coll.find_one(doc! { "process": process.name() }).sort(doc! { "windowStart": 1 }).await?;
         Ok(d.and_then(|d| d.get_datetime("windowStart").ok().map(|t| t.to_chrono())))
     }
 
