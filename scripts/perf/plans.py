@@ -75,14 +75,19 @@ def main():
     explain(db, "malformed readings of the window", {"count": "readings", "query": malformed_and(window)})
     explain(db, "meters with a reading at t", {"find": "readings", "filter": {"intervalStart": t},
                                               "projection": {"_id": 0, "meterId": 1}})
-    explain(db, "latest real reading in the look-back, 1,000 meters", {"aggregate": "readings", "cursor": {}, "pipeline": [
-        {"$match": valid_and({"meterId": {"$in": meters}, "intervalStart": {"$gte": t - dt.timedelta(days=1), "$lt": t},
-                              "estimated": {"$ne": True}})},
-        {"$sort": {"meterId": -1, "intervalStart": -1}},
-        {"$group": {"_id": "$meterId", "kwh": {"$first": {"$toDouble": "$kwh"}}}},
-    ]})
-    explain(db, "a silent meter's latest reading before the look-back", {
-        "find": "readings", "filter": valid_and({"meterId": meters[3], "intervalStart": {"$lt": t - dt.timedelta(days=1)}}),
+    def latest(ms, frm, to):
+        at_kwh = {"t": "$intervalStart", "kwh": {"$toDouble": "$kwh"}}
+        return {"aggregate": "readings", "cursor": {}, "pipeline": [
+            {"$match": valid_and({"$or": [{"meterId": m, "intervalStart": {"$gte": frm, "$lt": to}} for m in ms]})},
+            {"$group": {"_id": "$meterId",
+                        "real": {"$max": {"$cond": [{"$eq": ["$estimated", True]}, None, at_kwh]}},
+                        "any": {"$max": at_kwh}}},
+        ]}
+    look_back = dt.timedelta(days=1)
+    explain(db, "latest readings in the look-back, 200 meters (one batch)", latest(meters[:200], t - look_back, t))
+    explain(db, "latest readings of the day before, 200 meters", latest(meters[:200], t - 2 * look_back, t - look_back))
+    explain(db, "a meter silent for two days: its latest reading before them", {
+        "find": "readings", "filter": valid_and({"meterId": meters[3], "intervalStart": {"$lt": t - 2 * look_back}}),
         "sort": {"meterId": -1, "intervalStart": -1}, "projection": {"kwh": 1}, "limit": 1})
 
     print("\nHalfHourlyDataChange / HourlyDataChange / NightlyDataChange (jobs/src/catalog/usage_rollup.rs, nightly.rs)")
@@ -105,15 +110,15 @@ def main():
                                             "filter": {"intervalStart": {"$lt": END - dt.timedelta(days=400)}}})
 
     print("\nFileGeneration (jobs/src/catalog/usage_scan.rs)")
-    explain(db, "the day's readings, one pass", {"find": "readings", "filter": day, "projection": {
-        "_id": 0, "meterId": 1, "intervalStart": 1, "kwh": 1, "estimated": 1}})
+    explain(db, "the day's readings, one pass", {"find": "readings", "filter": day})
 
     print("\nEvery scheduled run (runner/src/lifecycle/ledger.rs, catch_up.rs)")
     explain(db, "unfinished windows of the process", {"find": "job_runs", "filter": {
-        "process": "QuarterHourlyDataChange", "windowStart": {"$lt": END},
+        "process": "QuarterHourlyDataChange",
         "status": {"$in": ["failed", "timed_out", "interrupted", "running"]}}, "sort": {"windowStart": 1}})
-    explain(db, "the process's first window", {"find": "job_runs", "filter": {"process": "QuarterHourlyDataChange"},
-                                               "sort": {"windowStart": 1}, "limit": 1})
+    explain(db, "the horizon's entries", {"find": "job_runs", "filter": {
+        "process": "QuarterHourlyDataChange", "windowStart": {"$gte": END - 8 * Q, "$lt": END}}, "sort": {"windowStart": 1}})
+    explain(db, "the process's first window", {"find": "ledger_origins", "filter": {"_id": "QuarterHourlyDataChange"}})
 
 
 if __name__ == "__main__":

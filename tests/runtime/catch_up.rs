@@ -73,3 +73,31 @@ async fn a_failed_window_is_retried_by_the_next_scheduled_run() {
         ]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn catch_up_reaches_back_to_the_oldest_window_ever_run_even_one_run_by_hand() {
+    let db = TestDb::new().await;
+    Seed::standard(date("2026-01-15")).insert(&db).await;
+    let manual = |at: &str| {
+        db.cli().args(["run", "--process", "QuarterHourlyDataChange", "--at", at]).run().success();
+    };
+    // A person runs 09:00-09:15 before the schedule starts.
+    manual("2026-01-15T09:15:00Z");
+    // The first tick looks back at 08:45-09:45: everything since 09:00 is caught up, nothing before.
+    scheduled(&db, "2026-01-15T10:00:00Z");
+    let starts: Vec<_> = history(&db, None).iter().map(|e| e.start()).collect();
+    let want: Vec<_> = ["09:00", "09:15", "09:30", "09:45"].map(|hm| utc(&format!("2026-01-15T{hm}:00Z"))).to_vec();
+    assert_eq!(starts, want);
+
+    // The oldest window is kept in one document per process; an older run by hand moves it back.
+    let origin = || async {
+        let coll = db.db.collection::<mongodb::bson::Document>("ledger_origins");
+        let d = coll.find_one(mongodb::bson::doc! { "_id": "QuarterHourlyDataChange" }).await.expect("read");
+        d.and_then(|d| d.get_datetime("firstWindow").ok().map(|t| t.to_chrono()))
+    };
+    assert_eq!(origin().await, Some(want[0]));
+    manual("2026-01-15T08:30:00Z");
+    assert_eq!(origin().await, Some(utc("2026-01-15T08:15:00Z")));
+    scheduled(&db, "2026-01-15T10:15:00Z");
+    assert_eq!(origin().await, Some(utc("2026-01-15T08:15:00Z")), "a later window does not move it forward");
+}

@@ -12,7 +12,7 @@ async fn an_estimate_takes_the_latest_real_reading_of_the_last_day_and_carries_o
     let db = TestDb::new().await;
     let t = utc("2026-03-10T12:00:00Z");
     let ago = |h: i64| t - TimeDelta::hours(h);
-    let meters = ["SILENT", "CARRIED", "LATE", "BROKEN", "NEW"];
+    let meters = ["SILENT", "CARRIED", "ESTIMATED", "LATE", "BROKEN", "NEW"];
     let coll = |name: &str| db.db.collection::<Document>(name);
     coll("meters").insert_many(meters.iter().map(|m| doc! { "_id": *m, "active": true })).await.expect("insert meters");
     let r = |m: &str, at, kwh: Bson, estimated: bool| {
@@ -24,12 +24,18 @@ async fn an_estimate_takes_the_latest_real_reading_of_the_last_day_and_carries_o
     };
     coll("readings")
         .insert_many([
-            // Silent for three days: its last real reading, found past the one-day look-back.
+            // Silent for three days: its last real reading, found past the two bounded look-backs.
             r("SILENT", ago(72), Bson::Double(7.0), false),
             r("SILENT", ago(90), Bson::Double(1.0), false),
-            // Its latest reading before the look-back is an estimate: that value is carried on.
+            // Nothing in the last day; the latest reading of the day before is an estimate: that
+            // value is carried on.
             r("CARRIED", ago(80), Bson::Double(1.0), false),
             r("CARRIED", ago(48), Bson::Double(5.0), true),
+            // No real reading in the last day, but estimates: the latest one's value is carried
+            // on, not the real reading before the look-back.
+            r("ESTIMATED", ago(30), Bson::Double(1.0), false),
+            r("ESTIMATED", ago(20), Bson::Double(3.0), true),
+            r("ESTIMATED", ago(10), Bson::Double(6.0), true),
             // A real reading that arrived late, after the estimate that followed it: within the
             // look-back the latest real reading wins, exactly.
             r("LATE", ago(3), Bson::Double(2.0), false),
@@ -56,9 +62,10 @@ async fn an_estimate_takes_the_latest_real_reading_of_the_last_day_and_carries_o
         }
         v
     };
-    let want: Vec<(String, f64)> = [("SILENT", 7.0), ("CARRIED", 5.0), ("LATE", 2.0), ("BROKEN", 3.5), ("NEW", 0.0)]
-        .iter()
-        .map(|(m, k)| ((*m).to_owned(), *k))
-        .collect();
+    let want: Vec<(String, f64)> =
+        [("SILENT", 7.0), ("CARRIED", 5.0), ("ESTIMATED", 6.0), ("LATE", 2.0), ("BROKEN", 3.5), ("NEW", 0.0)]
+            .iter()
+            .map(|(m, k)| ((*m).to_owned(), *k))
+            .collect();
     assert_eq!(got, want);
 }

@@ -95,3 +95,22 @@ async fn ledger_entries_written_before_this_change_are_read_by_history_and_catch
         assert_eq!(e.run_id.as_deref(), Some("old-run"), "{hm} was not run: {e:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_by_hand_right_after_an_upgrade_keeps_the_first_window_the_older_ledger_saw() {
+    let db = TestDb::new().await;
+    // The ledger of an older version, which kept no `ledger_origins`.
+    let entries = [entry(&at("00:00"), "succeeded", Some(Bson::Int32(1)))];
+    db.db.collection::<Document>("job_runs").insert_many(entries).await.expect("insert ledger entries");
+    // The first run after the upgrade is by hand: 09:30-09:45.
+    db.cli().args(["run", "--process", P, "--at", &at("09:45")]).run().success();
+    let origin = db.db.collection::<Document>("ledger_origins").find_one(doc! { "_id": P }).await.expect("read");
+    let first = origin.and_then(|d| d.get_datetime("firstWindow").ok().map(|t| t.to_chrono()));
+    assert_eq!(first, Some(utc(&at("00:00"))), "the run by hand is not the first window the ledger saw");
+
+    // So the next tick catches up its whole look-back (08:45-09:45), not only what follows 09:30.
+    db.cli().env("processToRun", P).env("SCHEDULED_TIME", at("10:00")).run().success();
+    let ran: Vec<String> = history(&db, Some(P)).into_iter().map(|e| e.window_start).collect();
+    let want = ["00:00", "08:45", "09:00", "09:15", "09:30", "09:45"].map(at);
+    assert_eq!(ran, want);
+}

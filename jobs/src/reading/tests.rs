@@ -113,3 +113,32 @@ fn the_compensated_sum_does_not_drift_with_the_number_of_readings() {
     }
     assert_eq!(big.total(), 0.001);
 }
+
+#[test]
+fn a_field_given_twice_counts_as_its_first_occurrence() {
+    let mut raw = RawDocumentBuf::new();
+    raw.append("kwh", 2.0);
+    raw.append("meterId", "MTR-1");
+    raw.append("intervalStart", DateTime::from_millis(ON_GRID));
+    raw.append("kwh", "not a number");
+    raw.append("meterId", "MTR-2");
+    let u = usable(&raw).expect("the first kwh and meterId are usable");
+    assert_eq!((u.meter_id, u.kwh, u.estimated), ("MTR-1", 2.0, false));
+
+    let mut bad_first = RawDocumentBuf::new();
+    bad_first.append("kwh", "not a number");
+    bad_first.append("meterId", "MTR-1");
+    bad_first.append("intervalStart", DateTime::from_millis(ON_GRID));
+    bad_first.append("kwh", 2.0);
+    assert_eq!(usable(&bad_first), None);
+}
+
+#[test]
+fn a_document_with_corrupt_bytes_is_malformed() {
+    let raw = RawDocumentBuf::from_document(&reading(Bson::Double(1.0))).expect("encode");
+    let mut bytes = raw.as_bytes().to_vec();
+    // The first element's type byte (just after the length) becomes an unknown type.
+    bytes[4] = 0x7e;
+    let corrupt = RawDocument::from_bytes(&bytes).expect("the length and the trailing zero are intact");
+    assert_eq!(usable(corrupt), None);
+}

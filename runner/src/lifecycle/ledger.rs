@@ -16,6 +16,9 @@ use super::lease::Lease;
 use crate::error::AppError;
 
 pub const JOB_RUNS: &str = "job_runs";
+/// One document per process: the start of the oldest window its ledger has (`firstWindow`), so
+/// that finding it reads one document however many years of entries there are.
+pub const LEDGER_ORIGINS: &str = "ledger_origins";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -142,11 +145,12 @@ pub fn int(d: &Document, k: &str) -> Option<i64> {
 pub struct Ledger {
     db: Database,
     coll: Collection<Document>,
+    origins: Collection<Document>,
 }
 
 impl Ledger {
     pub fn new(db: &Database) -> Ledger {
-        Ledger { db: db.clone(), coll: db.collection(JOB_RUNS) }
+        Ledger { db: db.clone(), coll: db.collection(JOB_RUNS), origins: db.collection(LEDGER_ORIGINS) }
     }
 
     /// The unique index on (process, windowStart), and the one catch-up finds a process's
@@ -191,8 +195,8 @@ impl Ledger {
                 },
             )
             .upsert(true)
-            .await
-            .map(|_| ())
+            .await?;
+        self.note_origin(process, w.start).await
     }
 
     /// Records how the attempt ended.
@@ -224,9 +228,13 @@ impl Ledger {
         if !o.upstream_missing.is_empty() {
             set.insert("upstreamMissing", o.upstream_missing.to_vec());
         }
+        // The entry as a one-branch `$or`, and then this run's: MongoDB reads a one-branch `$or`
+        // as its branch, and a server that serves only an index's first field when a filter has
+        // more than the index's fields (the local MongoDB-wire server) reads one entry, not every
+        // entry of the process.
         self.coll
             .update_one(
-                doc! { "process": process.name(), "windowStart": w.start, "runId": &who.run_id },
+                doc! { "$or": [{ "process": process.name(), "windowStart": w.start }], "runId": &who.run_id },
                 doc! { "$set": set },
             )
             .await
@@ -250,8 +258,37 @@ impl Ledger {
                 } },
             )
             .upsert(true)
-            .await
-            .map(|_| ())
+            .await?;
+        self.note_origin(process, w.start).await
+    }
+
+    /// Records that the ledger of `process` has an entry for the window starting at `start`; the
+    /// oldest start is kept. The first entry since origins are kept searches the ledger once: it
+    /// may hold older entries, written by an earlier version.
+    async fn note_origin(&self, process: Process, start: DateTime<Utc>) -> mongodb::error::Result<()> {
+        if self.lower_origin(process, start, false).await? {
+            return Ok(());
+        }
+        let oldest = self.oldest_entry(process).await?.map_or(start, |t| t.min(start));
+        self.lower_origin(process, oldest, true).await.map(|_| ())
+    }
+
+    /// Moves the noted origin of `process` back to `t` if `t` is older; whether a document was
+    /// there (or, with `create`, made).
+    async fn lower_origin(&self, process: Process, t: DateTime<Utc>, create: bool) -> mongodb::error::Result<bool> {
+        let r = self
+            .origins
+            .update_one(doc! { "_id": process.name() }, doc! { "$min": { "firstWindow": t } })
+            .upsert(create)
+            .await?;
+        Ok(r.matched_count > 0 || r.upserted_id.is_some())
+    }
+
+    /// The oldest window among the entries themselves: reads the process's entries on a server
+    /// that does not stop a sorted read at its limit, so only when no origin is noted.
+    async fn oldest_entry(&self, process: Process) -> mongodb::error::Result<Option<DateTime<Utc>>> {
+        let d = self.coll.find_one(doc! { "process": process.name() }).sort(doc! { "windowStart": 1 }).await?;
+        Ok(d.and_then(|d| d.get_datetime("windowStart").ok().map(|t| t.to_chrono())))
     }
 
     /// What the ledger says about the windows of `process` starting in `[from, to)`.
@@ -272,12 +309,12 @@ impl Ledger {
         to: DateTime<Utc>,
     ) -> mongodb::error::Result<Vec<Recorded>> {
         let statuses = [Status::Failed, Status::TimedOut, Status::Interrupted, Status::Running].map(Status::as_str);
-        self.recorded(doc! {
-            "process": process.name(),
-            "windowStart": { "$lt": to },
-            "status": { "$in": statuses.to_vec() },
-        })
-        .await
+        // No bound on `windowStart` in the query: with one, a server may read the process's
+        // entries by `(process, windowStart)` and test each status, all of history (the local
+        // MongoDB-wire server does). Entries at or after `to` are few and left out here.
+        let unfinished =
+            self.recorded(doc! { "process": process.name(), "status": { "$in": statuses.to_vec() } }).await?;
+        Ok(unfinished.into_iter().filter(|r| r.start < to).collect())
     }
 
     async fn recorded(&self, filter: Document) -> mongodb::error::Result<Vec<Recorded>> {
@@ -305,9 +342,20 @@ impl Ledger {
     }
 
     /// The start of the oldest window ever recorded for `process`: catch-up never reaches before it.
+    /// One document read ([`LEDGER_ORIGINS`]); a ledger written before origins were noted is
+    /// searched once, and its origin noted (best effort: `status` may run with read-only rights).
     pub async fn first_window(&self, process: Process) -> mongodb::error::Result<Option<DateTime<Utc>>> {
-        let d = self.coll.find_one(doc! { "process": process.name() }).sort(doc! { "windowStart": 1 }).await?;
-        Ok(d.and_then(|d| d.get_datetime("windowStart").ok().map(|t| t.to_chrono())))
+        let noted = self.origins.find_one(doc! { "_id": process.name() }).await?;
+        if let Some(t) = noted.as_ref().and_then(|d| d.get_datetime("firstWindow").ok()) {
+            return Ok(Some(t.to_chrono()));
+        }
+        let first = self.oldest_entry(process).await?;
+        if let Some(t) = first
+            && let Err(e) = self.lower_origin(process, t, true).await
+        {
+            tracing::debug!(error = %e, "could not note the ledger's first window; it is searched again next time");
+        }
+        Ok(first)
     }
 
     /// Entries newest window first, optionally of one process.
