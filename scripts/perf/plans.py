@@ -12,7 +12,7 @@ import sys
 import pymongo
 
 from bench import END, Q
-from python_export import valid_reading
+from python_export import GRID_MS, MAX_ABS_KWH
 
 RUN_ID = "bench-plans"
 
@@ -50,6 +50,21 @@ def explain(db, what, command):
     print("  ```")
 
 
+def valid_reading():
+    """jobs/src/collections.rs `valid_reading`: the rules on indexed fields inside `$expr`."""
+    return {
+        "kwh": {"$type": "number", "$gte": -MAX_ABS_KWH, "$lte": MAX_ABS_KWH},
+        "$expr": {"$and": [
+            {"$eq": [{"$type": "$meterId"}, "string"]},
+            {"$ne": ["$meterId", ""]},
+            {"$eq": [{"$type": "$intervalStart"}, "date"]},
+            {"$eq": [{"$mod": [{"$convert": {"input": "$intervalStart", "to": "long", "onError": None, "onNull": None}},
+                               GRID_MS]}, 0]},
+            {"$isNumber": "$kwh"},
+        ]},
+    }
+
+
 def valid_and(f):
     return {"$and": [f, valid_reading()]}
 
@@ -84,8 +99,8 @@ def main():
                         "any": {"$max": at_kwh}}},
         ]}
     look_back = dt.timedelta(days=1)
-    explain(db, "latest readings in the look-back, 200 meters (one batch)", latest(meters[:200], t - look_back, t))
-    explain(db, "latest readings of the day before, 200 meters", latest(meters[:200], t - 2 * look_back, t - look_back))
+    explain(db, "latest readings in the look-back, 3 meters (a batch has up to 200 such branches)", latest(meters[:3], t - look_back, t))
+    explain(db, "latest readings of the day before, 3 meters", latest(meters[:3], t - 2 * look_back, t - look_back))
     explain(db, "a meter silent for two days: its latest reading before them", {
         "find": "readings", "filter": valid_and({"meterId": meters[3], "intervalStart": {"$lt": t - 2 * look_back}}),
         "sort": {"meterId": -1, "intervalStart": -1}, "projection": {"kwh": 1}, "limit": 1})

@@ -20,9 +20,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::io::AsyncWriteExt;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 
-use super::http_relay::{Request, forward, read_request};
+use super::http_relay::{Relay, Request, forward, read_request};
 
 const SLR_MESSAGE: &str =
     "Unable to assume the service linked role. Please verify that the ECS service linked role exists.";
@@ -40,9 +40,8 @@ const ROLE_CHANGES: [&str; 7] = [
 ];
 
 pub struct AwsFaults {
-    pub port: u16,
+    relay: Relay,
     state: Arc<State>,
-    rt: Option<tokio::runtime::Runtime>,
 }
 
 struct State {
@@ -62,8 +61,6 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl AwsFaults {
     /// A proxy on a free loopback port in front of moto on `moto_port`.
     pub fn start(moto_port: u16, role_delay: Duration, slr_delay: Duration) -> AwsFaults {
-        let (rt, std_listener, port) = super::proxy::runtime_and_port();
-        std_listener.set_nonblocking(true).unwrap_or_else(|e| panic!("non-blocking listener: {e}"));
         let state = Arc::new(State {
             target: SocketAddr::from(([127, 0, 0, 1], moto_port)),
             role_delay,
@@ -73,18 +70,12 @@ impl AwsFaults {
             groups_deleted: Mutex::new(HashMap::new()),
             injected: Mutex::new(Vec::new()),
         });
-        let accept_state = state.clone();
-        rt.spawn(async move {
-            let listener = TcpListener::from_std(std_listener).unwrap_or_else(|e| panic!("a tokio listener: {e}"));
-            while let Ok((client, _)) = listener.accept().await {
-                tokio::spawn(serve(client, accept_state.clone()));
-            }
-        });
-        AwsFaults { port, state, rt: Some(rt) }
+        let served = state.clone();
+        AwsFaults { relay: Relay::start(move |client| serve(client, served.clone())), state }
     }
 
     pub fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        self.relay.endpoint()
     }
 
     /// The binary, pointed at this proxy.
@@ -95,14 +86,6 @@ impl AwsFaults {
     /// Every fault answered so far, as `service:Action`, in order.
     pub fn injected(&self) -> Vec<String> {
         lock(&self.state.injected).clone()
-    }
-}
-
-impl Drop for AwsFaults {
-    fn drop(&mut self) {
-        if let Some(rt) = self.rt.take() {
-            rt.shutdown_background();
-        }
     }
 }
 

@@ -13,9 +13,9 @@ use std::net::SocketAddr;
 use ciborium::value::{Integer, Value as Cbor};
 use serde_json::Value as Json;
 use tokio::io::AsyncWriteExt;
-use tokio::net::TcpListener;
+use tokio::net::TcpStream;
 
-use super::http_relay::{Request, find, forward, read_request};
+use super::http_relay::{Relay, Request, find, forward, read_request};
 
 const OPERATION_PATH: &str = "/service/GraniteServiceVersion20100801/operation/";
 const TARGET_PREFIX: &str = "GraniteServiceVersion20100801";
@@ -23,46 +23,31 @@ const TARGET_PREFIX: &str = "GraniteServiceVersion20100801";
 const BODY_HEADERS: [&str; 5] = ["content-type", "content-length", "smithy-protocol", "accept", "transfer-encoding"];
 
 pub struct CloudWatchCbor {
-    pub port: u16,
-    rt: Option<tokio::runtime::Runtime>,
+    relay: Relay,
 }
 
 impl CloudWatchCbor {
     /// The translator on a free loopback port, in front of moto on `moto_port`.
     pub fn start(moto_port: u16) -> CloudWatchCbor {
-        let (rt, std_listener, port) = super::proxy::runtime_and_port();
-        std_listener.set_nonblocking(true).unwrap_or_else(|e| panic!("non-blocking listener: {e}"));
         let target = SocketAddr::from(([127, 0, 0, 1], moto_port));
-        rt.spawn(async move {
-            let listener = TcpListener::from_std(std_listener).unwrap_or_else(|e| panic!("a tokio listener: {e}"));
-            while let Ok((mut client, _)) = listener.accept().await {
-                tokio::spawn(async move {
-                    let Some(request) = read_request(&mut client).await else { return };
-                    let response = match is_cloudwatch(&request) {
-                        true => translate(&request, target).await,
-                        false => forward(&request, target).await,
-                    };
-                    if let Some(response) = response {
-                        let _ = client.write_all(&response).await;
-                    }
-                    let _ = client.shutdown().await;
-                });
-            }
-        });
-        CloudWatchCbor { port, rt: Some(rt) }
+        CloudWatchCbor { relay: Relay::start(move |client| serve(client, target)) }
     }
 
     pub fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        self.relay.endpoint()
     }
 }
 
-impl Drop for CloudWatchCbor {
-    fn drop(&mut self) {
-        if let Some(rt) = self.rt.take() {
-            rt.shutdown_background();
-        }
+async fn serve(mut client: TcpStream, target: SocketAddr) {
+    let Some(request) = read_request(&mut client).await else { return };
+    let response = match is_cloudwatch(&request) {
+        true => translate(&request, target).await,
+        false => forward(&request, target).await,
+    };
+    if let Some(response) = response {
+        let _ = client.write_all(&response).await;
     }
+    let _ = client.shutdown().await;
 }
 
 /// Whether this is a CloudWatch request in rpc-v2-cbor.

@@ -1,11 +1,48 @@
 //! One HTTP/1.1 request relayed to a local server and its whole response read back, one request per
 //! connection (`Connection: close`): the plumbing of the test proxies in front of moto
-//! (`aws_faults.rs`, `cloudwatch_cbor.rs`).
+//! (`aws_faults.rs`, `cloudwatch_cbor.rs`, `slow_uploads.rs`).
 
 use std::net::SocketAddr;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::net::{TcpListener, TcpStream};
+
+/// A relay on a free loopback port with a runtime of its own: every connection it accepts is
+/// handed to `serve`. Stopped when dropped.
+pub struct Relay {
+    pub port: u16,
+    rt: Option<tokio::runtime::Runtime>,
+}
+
+impl Relay {
+    pub fn start<F, Fut>(serve: F) -> Relay
+    where
+        F: Fn(TcpStream) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let (rt, std_listener, port) = super::proxy::runtime_and_port();
+        std_listener.set_nonblocking(true).unwrap_or_else(|e| panic!("non-blocking listener: {e}"));
+        rt.spawn(async move {
+            let listener = TcpListener::from_std(std_listener).unwrap_or_else(|e| panic!("a tokio listener: {e}"));
+            while let Ok((client, _)) = listener.accept().await {
+                tokio::spawn(serve(client));
+            }
+        });
+        Relay { port, rt: Some(rt) }
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
+    }
+}
 
 /// One HTTP request as read from the client.
 pub struct Request {

@@ -6,40 +6,23 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use tokio::io::AsyncWriteExt;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 
-use super::http_relay::{forward, read_request};
+use super::http_relay::{Relay, forward, read_request};
 
 pub struct SlowUploads {
-    pub port: u16,
-    rt: Option<tokio::runtime::Runtime>,
+    relay: Relay,
 }
 
 impl SlowUploads {
     /// A relay on a free loopback port in front of moto on `moto_port`, holding upload requests for `hold`.
     pub fn start(moto_port: u16, hold: Duration) -> SlowUploads {
-        let (rt, std_listener, port) = super::proxy::runtime_and_port();
-        std_listener.set_nonblocking(true).unwrap_or_else(|e| panic!("non-blocking listener: {e}"));
         let target = SocketAddr::from(([127, 0, 0, 1], moto_port));
-        rt.spawn(async move {
-            let listener = TcpListener::from_std(std_listener).unwrap_or_else(|e| panic!("a tokio listener: {e}"));
-            while let Ok((client, _)) = listener.accept().await {
-                tokio::spawn(serve(client, target, hold));
-            }
-        });
-        SlowUploads { port, rt: Some(rt) }
+        SlowUploads { relay: Relay::start(move |client| serve(client, target, hold)) }
     }
 
     pub fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-}
-
-impl Drop for SlowUploads {
-    fn drop(&mut self) {
-        if let Some(rt) = self.rt.take() {
-            rt.shutdown_background();
-        }
+        self.relay.endpoint()
     }
 }
 
