@@ -71,22 +71,16 @@ pub const GRID_MS: i64 = 15 * 60 * 1000;
 /// also gets an estimate, so it is malformed: counted, never summed, never the basis of an estimate.
 /// Query operators match an array by its elements, so `$expr` also rules out arrays (`kwh: [1]`
 /// would stop `$toDouble`, `meterId: ["M"]` would group as an array).
-///
-/// The rules on `meterId` and `intervalStart` are all inside `$expr`, which no index serves: a
-/// query's only indexable conditions are then the ones that bound it (the window, the meters). As
-/// plain query operators, `meterId: {$type: "string"}` made "every string" a candidate range of
-/// the `(meterId, intervalStart)` index, and the planner chose that full index scan over the
-/// per-meter ranges of an `$or` (`explain` on the local server, emulating mongod's planner).
 /// [`crate::reading::usable`] is its twin on the client.
 pub fn valid_reading() -> Document {
     doc! {
+        "meterId": { "$type": "string", "$ne": "" },
+        "intervalStart": { "$type": "date" },
         "kwh": { "$type": "number", "$gte": Bson::Double(-MAX_ABS_KWH), "$lte": Bson::Double(MAX_ABS_KWH) },
         "$expr": { "$and": [
-            { "$eq": [{ "$type": "$meterId" }, "string"] },
-            { "$ne": ["$meterId", ""] },
-            { "$eq": [{ "$type": "$intervalStart" }, "date"] },
             { "$eq": [{ "$mod": [epoch_ms("$intervalStart"), GRID_MS] }, 0_i64] },
             { "$isNumber": "$kwh" },
+            { "$eq": [{ "$type": "$meterId" }, "string"] },
         ] },
     }
 }
@@ -106,6 +100,19 @@ pub fn kwh_as_double() -> Document {
 /// `filter` AND the reading is usable.
 pub fn valid_and(filter: Document) -> Document {
     doc! { "$and": [filter, valid_reading()] }
+}
+
+/// [`valid_and`] for a filter that is an `$or` of branches, each pinning `meterId` to a non-empty
+/// string and bounding `intervalStart` by dates: those already say everything the plain rules on
+/// the two fields say (`$expr` still rules out arrays and readings off the grid), and left in, the
+/// plain rules are index ranges of their own ("every string" of `(meterId, intervalStart)`), which
+/// the planner may choose over the branches' ranges: `explain` on the local server, which emulates
+/// mongod's plan ranking, chose that scan of the whole index.
+pub fn valid_and_in_ranges(filter: Document) -> Document {
+    let mut rules = valid_reading();
+    rules.remove("meterId");
+    rules.remove("intervalStart");
+    doc! { "$and": [filter, rules] }
 }
 
 /// `filter` AND the reading is NOT usable: what gets counted as malformed.

@@ -12,7 +12,7 @@ import sys
 import pymongo
 
 from bench import END, Q
-from python_export import GRID_MS, MAX_ABS_KWH
+from python_export import valid_reading
 
 RUN_ID = "bench-plans"
 
@@ -50,23 +50,15 @@ def explain(db, what, command):
     print("  ```")
 
 
-def valid_reading():
-    """jobs/src/collections.rs `valid_reading`: the rules on indexed fields inside `$expr`."""
-    return {
-        "kwh": {"$type": "number", "$gte": -MAX_ABS_KWH, "$lte": MAX_ABS_KWH},
-        "$expr": {"$and": [
-            {"$eq": [{"$type": "$meterId"}, "string"]},
-            {"$ne": ["$meterId", ""]},
-            {"$eq": [{"$type": "$intervalStart"}, "date"]},
-            {"$eq": [{"$mod": [{"$convert": {"input": "$intervalStart", "to": "long", "onError": None, "onNull": None}},
-                               GRID_MS]}, 0]},
-            {"$isNumber": "$kwh"},
-        ]},
-    }
-
-
 def valid_and(f):
     return {"$and": [f, valid_reading()]}
+
+
+def valid_and_in_ranges(f):
+    """jobs/src/collections.rs `valid_and_in_ranges`: the branches pin meterId and intervalStart."""
+    rules = valid_reading()
+    del rules["meterId"], rules["intervalStart"]
+    return {"$and": [f, rules]}
 
 
 def malformed_and(f):
@@ -93,7 +85,7 @@ def main():
     def latest(ms, frm, to):
         at_kwh = {"t": "$intervalStart", "kwh": {"$toDouble": "$kwh"}}
         return {"aggregate": "readings", "cursor": {}, "pipeline": [
-            {"$match": valid_and({"$or": [{"meterId": m, "intervalStart": {"$gte": frm, "$lt": to}} for m in ms]})},
+            {"$match": valid_and_in_ranges({"$or": [{"meterId": m, "intervalStart": {"$gte": frm, "$lt": to}} for m in ms]})},
             {"$group": {"_id": "$meterId",
                         "real": {"$max": {"$cond": [{"$eq": ["$estimated", True]}, None, at_kwh]}},
                         "any": {"$max": at_kwh}}},

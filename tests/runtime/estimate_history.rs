@@ -41,6 +41,9 @@ async fn an_estimate_takes_the_latest_real_reading_of_the_last_day_and_carries_o
             r("LATE", ago(3), Bson::Double(2.0), false),
             r("LATE", ago(1), Bson::Double(9.0), true),
             r("LATE", ago(30), Bson::Double(4.0), false),
+            // Newer, but not usable: off the grid, and an array meter id that contains "LATE".
+            r("LATE", ago(1) + TimeDelta::minutes(7), Bson::Double(50.0), false),
+            doc! { "meterId": ["LATE"], "intervalStart": ago(2), "kwh": 99.0 },
             // Malformed readings are never a basis, however recent; a Decimal128 one is.
             r("BROKEN", ago(50), Bson::Decimal128("3.5".parse().expect("decimal")), false),
             r("BROKEN", ago(26), Bson::String("8".into()), false),

@@ -26,7 +26,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use futures::{StreamExt, TryStreamExt, stream};
 use mongodb::bson::{Bson, Document, doc};
 
-use crate::collections::{READINGS, kwh_as_double, valid_and};
+use crate::collections::{READINGS, kwh_as_double, valid_and, valid_and_in_ranges};
 use crate::context::JobContext;
 use crate::error::JobError;
 use crate::reading::number_as_f64;
@@ -107,7 +107,7 @@ fn latest_pipeline(meters: &[&String], from: DateTime<Utc>, to: DateTime<Utc>) -
         meters.iter().map(|m| doc! { "meterId": m.as_str(), "intervalStart": { "$gte": from, "$lt": to } }).collect();
     let at_kwh = doc! { "t": "$intervalStart", "kwh": kwh_as_double() };
     vec![
-        doc! { "$match": valid_and(doc! { "$or": branches }) },
+        doc! { "$match": valid_and_in_ranges(doc! { "$or": branches }) },
         doc! { "$group": {
             "_id": "$meterId",
             "real": { "$max": { "$cond": [{ "$eq": ["$estimated", true] }, Bson::Null, at_kwh.clone()] } },
@@ -161,5 +161,11 @@ mod tests {
             .expect("the match is the meters' $or AND the validity rules");
         let bounded = |m: &str| Bson::Document(doc! { "meterId": m, "intervalStart": { "$gte": from, "$lt": to } });
         assert_eq!(branches, vec![bounded("A"), bounded("B")]);
+        let rules = p[0].get_document("$match").and_then(|m| m.get_array("$and")).ok().and_then(|and| and.get(1));
+        let rules = rules.and_then(Bson::as_document).expect("the validity rules");
+        assert!(
+            !rules.contains_key("meterId") && !rules.contains_key("intervalStart"),
+            "the branches' ranges are the only conditions an index can serve: {rules}"
+        );
     }
 }
