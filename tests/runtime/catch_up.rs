@@ -1,7 +1,7 @@
 //! A scheduled run after a missed tick catches the missed window up.
 
 use crate::support::TestDb;
-use crate::support::fixtures::{Reading, Seed, canonical, date, history, readings, utc};
+use crate::support::fixtures::{Reading, Seed, canonical, date, history, ledger_origin, readings, utc};
 
 /// As EventBridge and ECS start it: no arguments, the process and scheduled time in the environment.
 fn scheduled(db: &TestDb, at: &str) -> crate::support::Output {
@@ -90,11 +90,7 @@ async fn catch_up_reaches_back_to_the_oldest_window_ever_run_even_one_run_by_han
     assert_eq!(starts, want);
 
     // The oldest window is kept in one document per process; an older run by hand moves it back.
-    let origin = || async {
-        let coll = db.db.collection::<mongodb::bson::Document>("ledger_origins");
-        let d = coll.find_one(mongodb::bson::doc! { "_id": "QuarterHourlyDataChange" }).await.expect("read");
-        d.and_then(|d| d.get_datetime("firstWindow").ok().map(|t| t.to_chrono()))
-    };
+    let origin = || ledger_origin(&db, "QuarterHourlyDataChange");
     assert_eq!(origin().await, Some(want[0]));
     manual("2026-01-15T08:30:00Z");
     assert_eq!(origin().await, Some(utc("2026-01-15T08:15:00Z")));

@@ -6,7 +6,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use mongodb::bson::{Bson, Document, doc};
 
 use crate::support::TestDb;
-use crate::support::fixtures::{history, utc};
+use crate::support::fixtures::{history, ledger_origin, utc};
 
 const P: &str = "QuarterHourlyDataChange";
 
@@ -104,8 +104,7 @@ async fn a_run_by_hand_right_after_an_upgrade_keeps_the_first_window_the_older_l
     db.db.collection::<Document>("job_runs").insert_many(entries).await.expect("insert ledger entries");
     // The first run after the upgrade is by hand: 09:30-09:45.
     db.cli().args(["run", "--process", P, "--at", &at("09:45")]).run().success();
-    let origin = db.db.collection::<Document>("ledger_origins").find_one(doc! { "_id": P }).await.expect("read");
-    let first = origin.and_then(|d| d.get_datetime("firstWindow").ok().map(|t| t.to_chrono()));
+    let first = ledger_origin(&db, P).await;
     assert_eq!(first, Some(utc(&at("00:00"))), "the run by hand is not the first window the ledger saw");
 
     // So the next tick catches up its whole look-back (08:45-09:45), not only what follows 09:30.

@@ -307,6 +307,13 @@ pub fn history(db: &TestDb, process: Option<&str>) -> Vec<Entry> {
     entries
 }
 
+/// The first window the ledger noted for `process` (`ledger_origins`), if any.
+pub async fn ledger_origin(db: &TestDb, process: &str) -> Option<DateTime<Utc>> {
+    let coll = db.db.collection::<Document>("ledger_origins");
+    let d = coll.find_one(doc! { "_id": process }).await.unwrap_or_else(|e| panic!("read ledger_origins: {e}"));
+    d.and_then(|d| d.get_datetime("firstWindow").ok().map(|t| t.to_chrono()))
+}
+
 /// `run --process P` with `args`, expecting success.
 pub fn run_ok(cli: Cli, process: &str, args: &[&str]) -> crate::support::Output {
     cli.args(["run", "--process", process]).args(args.iter().copied()).run().success()
