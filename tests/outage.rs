@@ -2,6 +2,7 @@
 //! (`support::proxy`), documents and settings no upstream system should send, and checks of what
 //! the binary wrote and said.
 
+mod bookkeeping;
 mod bounds;
 mod common;
 mod documents;

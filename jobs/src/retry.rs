@@ -2,7 +2,7 @@
 //!
 //! Every retried operation must be idempotent; callers only wrap those.
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::time::Duration;
 
 use rand::Rng;
@@ -63,6 +63,17 @@ where
             Err(e) => return Err(e),
         }
     }
+}
+
+/// `op`, an idempotent MongoDB read or write, retried on transient errors with the default
+/// policy. Not cancelled by a stop: it is the runner's own bookkeeping (lease, ledger), which a
+/// run needs to start, or to end cleanly, and whose retries are short.
+pub async fn mongo_retried<T, F, Fut>(what: &str, mut op: F) -> mongodb::error::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: IntoFuture<Output = mongodb::error::Result<T>>,
+{
+    retry(RetryPolicy::default(), what, &CancellationToken::new(), mongo_is_transient, || op().into_future()).await
 }
 
 /// Whether a MongoDB error is worth retrying: network trouble, no server selectable, a pool

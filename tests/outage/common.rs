@@ -29,9 +29,22 @@ impl Behind {
 
     /// The binary through the proxy, giving up on server selection after `ms`.
     pub fn cli_selecting(&self, ms: u64) -> Cli {
+        self.cli_with(&format!("serverSelectionTimeoutMS={ms}&connectTimeoutMS={ms}"))
+    }
+
+    /// [`Behind::cli`] with the driver's own single retry of reads and writes turned off (a URI
+    /// option users may set): a dropped connection then reaches the runtime's retries.
+    pub fn cli_without_driver_retries(&self) -> Cli {
+        let ms = QUICK_SELECTION_MS;
+        self.cli_with(&format!(
+            "serverSelectionTimeoutMS={ms}&connectTimeoutMS={ms}&retryReads=false&retryWrites=false"
+        ))
+    }
+
+    fn cli_with(&self, options: &str) -> Cli {
         let uri = self.proxy.mongodb_uri(&self.db.uri);
         let sep = if uri.contains('?') { '&' } else { '?' };
-        self.db.cli().env("MONGODB_URI", format!("{uri}{sep}serverSelectionTimeoutMS={ms}&connectTimeoutMS={ms}"))
+        self.db.cli().env("MONGODB_URI", format!("{uri}{sep}{options}"))
     }
 }
 

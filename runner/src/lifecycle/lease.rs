@@ -8,9 +8,9 @@
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
+use intervalprocessing_jobs::Process;
 use intervalprocessing_jobs::error_text::describe;
-use intervalprocessing_jobs::retry::{is_duplicate_key, mongo_is_transient, retry};
-use intervalprocessing_jobs::{Process, RetryPolicy};
+use intervalprocessing_jobs::retry::{is_duplicate_key, mongo_retried};
 use mongodb::bson::{Document, doc};
 use mongodb::options::ReturnDocument;
 use mongodb::{Collection, Database};
@@ -60,8 +60,7 @@ impl Lease {
             "acquiredAt": now,
             "expiresAt": expiry(now, self.ttl),
         } };
-        let cancel = CancellationToken::new();
-        let taken = retry(RetryPolicy::default(), "acquiring the lease", &cancel, mongo_is_transient, || async {
+        let taken = mongo_retried("acquiring the lease", || async {
             match self
                 .coll
                 .find_one_and_update(filter.clone(), update.clone())
@@ -79,9 +78,7 @@ impl Lease {
         if taken {
             return Ok(Ok(()));
         }
-        let current = self
-            .coll
-            .find_one(doc! { "_id": self.process.name() })
+        let current = mongo_retried("reading the lease", || self.coll.find_one(doc! { "_id": self.process.name() }))
             .await
             .map_err(AppError::mongo("reading the process lease"))?;
         let holder = current.as_ref().and_then(|d| d.get_str("holder").ok()).unwrap_or("unknown").to_owned();
@@ -93,12 +90,11 @@ impl Lease {
     /// The run ids that hold a live (unexpired) lease now, over all processes.
     pub async fn live_holders(db: &Database) -> mongodb::error::Result<std::collections::HashSet<String>> {
         use futures::TryStreamExt;
-        let docs: Vec<Document> = db
-            .collection::<Document>(LEASES)
-            .find(doc! { "expiresAt": { "$gt": Utc::now() } })
-            .await?
-            .try_collect()
-            .await?;
+        let leases = db.collection::<Document>(LEASES);
+        let docs: Vec<Document> = mongo_retried("reading the process leases", || async {
+            leases.find(doc! { "expiresAt": { "$gt": Utc::now() } }).await?.try_collect().await
+        })
+        .await?;
         Ok(docs.iter().filter_map(|d| d.get_str("holder").ok().map(str::to_owned)).collect())
     }
 
@@ -116,7 +112,8 @@ impl Lease {
 
     /// Gives the lease back so the next run can start at once.
     pub async fn release(&self) -> mongodb::error::Result<()> {
-        self.coll.delete_one(doc! { "_id": self.process.name(), "holder": &self.holder }).await.map(|_| ())
+        let mine = doc! { "_id": self.process.name(), "holder": &self.holder };
+        mongo_retried("releasing the lease", || self.coll.delete_one(mine.clone())).await.map(|_| ())
     }
 
     /// Renews the lease every third of its TTL until `stop` fires or `done` is cancelled. A

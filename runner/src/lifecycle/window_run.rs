@@ -8,10 +8,9 @@ use std::time::Duration;
 use chrono::Utc;
 use intervalprocessing_infra::Console;
 use intervalprocessing_jobs::error_text::describe;
-use intervalprocessing_jobs::retry::{mongo_is_transient, retry};
-use intervalprocessing_jobs::{JobContext, JobError, JobReport, Process, RetryPolicy, Window, run_job};
+use intervalprocessing_jobs::retry::mongo_retried as retried;
+use intervalprocessing_jobs::{JobContext, JobError, JobReport, Process, Window, run_job};
 use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
 
 use super::ledger::{Ledger, Runner, Status, WindowOutcome};
 use super::stop_outcome;
@@ -158,8 +157,7 @@ impl WindowRun<'_> {
         let (p, ledger, who) = (self.process, self.ledger, self.who);
         self.span.record("window", w.to_string());
         let started = Utc::now();
-        let never = CancellationToken::new();
-        retry(RetryPolicy::default(), "ledger begin", &never, mongo_is_transient, || ledger.begin(p, w, who))
+        retried("ledger begin", || ledger.begin(p, w, who))
             .await
             .map_err(AppError::mongo("recording the window in the ledger"))?;
         tracing::info!("window started");
@@ -173,8 +171,7 @@ impl WindowRun<'_> {
         }
         let o = WindowOutcome { status: verdict.status, started, report, error, upstream_missing: without };
         let status = o.status;
-        let record =
-            retry(RetryPolicy::default(), "ledger finish", &never, mongo_is_transient, || ledger.finish(p, w, who, &o));
+        let record = retried("ledger finish", || ledger.finish(p, w, who, &o));
         let record_by = Instant::now() + RECORD_LIMIT;
         let recorded = match tokio::time::timeout_at(record_by, record).await {
             Ok(Ok(())) => true,
