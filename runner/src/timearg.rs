@@ -1,7 +1,7 @@
 //! Times on the command line: RFC 3339 (`2026-11-22T02:00:00Z`), or a local time in the schedule
 //! time zone (`2026-11-22T02:00`, `2026-11-22 02:00:00`), or a local date meaning the first
 //! instant of that local day (midnight, or the end of the DST gap where midnight does not exist,
-//! as in America/Santiago). Local forms take years 0001 to 9999, like RFC 3339.
+//! as in America/Santiago). Every form takes the years 0001 to 9999, as written.
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -13,14 +13,15 @@ const LOCAL_FORMATS: [&str; 4] = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-
 
 pub fn parse(flag: &str, v: &str, tz: Tz) -> Result<DateTime<Utc>, AppError> {
     let v = v.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(v) {
-        return Ok(t.with_timezone(&Utc));
-    }
     let usage = |why: String| AppError::Usage(format!("invalid {flag} {v:?}: {why}"));
     let in_range = |year: i32| match (1..=9999).contains(&year) {
         true => Ok(()),
         false => Err(usage("use a year from 0001 to 9999".into())),
     };
+    if let Ok(t) = DateTime::parse_from_rfc3339(v) {
+        in_range(t.year())?;
+        return Ok(t.with_timezone(&Utc));
+    }
     if let Some(naive) = LOCAL_FORMATS.iter().find_map(|f| NaiveDateTime::parse_from_str(v, f).ok()) {
         in_range(naive.year())?;
         return tz
@@ -74,7 +75,9 @@ mod tests {
     #[test]
     fn years_outside_0001_to_9999_are_usage_errors_and_the_extremes_are_times() {
         let ny = chrono_tz::America::New_York;
-        for v in ["0000-12-31", "10000-01-01", "+99999-01-01T00:00", "-0001-01-01", "262143-12-31"] {
+        for v in
+            ["0000-12-31", "10000-01-01", "+99999-01-01T00:00", "-0001-01-01", "262143-12-31", "0000-06-01T00:00:00Z"]
+        {
             assert_eq!(parse("--at", v, ny).map_err(|e| e.outcome().exit_code()).err(), Some(2), "{v}");
         }
         for v in ["0001-01-01", "9999-12-31", "9999-12-31T23:59:59", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z"] {
