@@ -172,7 +172,7 @@ async fn a_connection_dropped_mid_stream_makes_file_generation_read_the_day_agai
         upstream::create_indexes(db).await;
         seed.insert(db).await;
     }
-    let run = ["run", "--process", "FileGeneration", "--at", "2026-11-02T02:30"];
+    let run = ["run", "--process", "FileGeneration", "--at", upstream::FILE_AT];
 
     // The connection drops as the driver asks for the second batch (a getMore cannot be resumed).
     b.proxy.drop_connections_on(b"getMore", 1);

@@ -151,7 +151,7 @@ async fn runs_authenticate_with_a_password_full_of_reserved_characters_and_never
     let secrets = [AUTH_USER, AUTH_PASSWORD];
 
     // FileGeneration reads the fall-back day and records its file.
-    let file = ["run", "--process", "FileGeneration", "--at", "2026-11-02T02:30"];
+    let file = ["run", "--process", "FileGeneration", "--at", upstream::FILE_AT];
     let out = cli(&uri).args(file).run().success();
     shows_no_secret("FileGeneration", &out, &secrets);
     let csv = std::fs::read_to_string(root.join("out/daily-usage").join(format!("{DAY}.csv"))).expect("the CSV");

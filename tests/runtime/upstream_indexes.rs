@@ -18,11 +18,11 @@ use crate::support::{Cli, Output, TestDb};
 /// Each process with the windows it runs here, on the fall-back day in New York (the upstream
 /// seed covers them): its two 01:00 hours, the whole 25-hour day, its night.
 const RUNS: &[(&str, &[&str])] = &[
-    ("QuarterHourlyDataChange", &["--from", "2026-11-01T05:00:00Z", "--to", "2026-11-01T07:00:00Z"]),
+    ("QuarterHourlyDataChange", &["--from", upstream::TWICE_ONE_AM.0, "--to", upstream::TWICE_ONE_AM.1]),
     ("HalfHourlyDataChange", &["--from", "2026-11-01T05:00:00Z", "--to", "2026-11-01T08:00:00Z"]),
     ("HourlyDataChange", &["--from", "2026-11-01", "--to", "2026-11-02"]),
-    ("NightlyDataChange", &["--at", "2026-11-02T02:00"]),
-    ("FileGeneration", &["--at", "2026-11-02T02:30"]),
+    ("NightlyDataChange", &["--at", upstream::NIGHTLY_AT]),
+    ("FileGeneration", &["--at", upstream::FILE_AT]),
 ];
 
 /// `seed`'s demo data, the same for every database it is given.

@@ -96,6 +96,11 @@ impl Cli {
         self
     }
 
+    /// Writing its files under the directory `root` (`OUTPUT_URL=file://root`).
+    pub fn output_dir(self, root: &std::path::Path) -> Self {
+        self.env("OUTPUT_URL", format!("file://{}", root.display()))
+    }
+
     pub fn command(&self) -> Command {
         let mut c = Command::new(binary());
         c.args(&self.args).env_clear().envs(&self.env).stdin(Stdio::null());

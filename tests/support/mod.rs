@@ -13,6 +13,7 @@ pub mod moto;
 pub mod names;
 pub mod own_mongo;
 pub mod proxy;
+pub mod s3;
 pub mod slow_uploads;
 pub mod spawned;
 pub mod upstream;

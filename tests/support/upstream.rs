@@ -20,6 +20,13 @@ const ZONE: chrono_tz::Tz = chrono_tz::America::New_York;
 /// The fall-back day in New York: 25 local hours, 100 quarter-hours (01:00-02:00 comes twice,
 /// 05:00-06:00 UTC in EDT, then 06:00-07:00 UTC in EST).
 pub const DAY: &str = "2026-11-01";
+/// The runs of the night after [`DAY`], local times: NightlyDataChange's and FileGeneration's.
+pub const NIGHTLY_AT: &str = "2026-11-02T02:00";
+pub const FILE_AT: &str = "2026-11-02T02:30";
+/// The two local hours 01:00-02:00 of [`DAY`], EDT then EST: `[start, end)` in UTC.
+pub const TWICE_ONE_AM: (&str, &str) = ("2026-11-01T05:00:00Z", "2026-11-01T07:00:00Z");
+/// The start of the second of them, 01:00 EST.
+pub const ONE_AM_EST: &str = "2026-11-01T06:00:00Z";
 
 /// The first instant of local `day` in [`TZ`].
 pub fn local_midnight(day: NaiveDate) -> DateTime<Utc> {
