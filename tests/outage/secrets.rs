@@ -1,7 +1,12 @@
 //! A `MONGODB_URI` carries a user name and password; no part of either may reach stdout, stderr
 //! or the JSON log, whatever characters the password holds and however the run fails.
 
-use crate::support::Cli;
+use mongodb::bson::{Document, doc};
+
+use crate::support::fixtures::{Reading, canonical, error_lines, history, readings, utc};
+use crate::support::own_mongo::{OwnMongo, free_port};
+use crate::support::upstream::{self, DAY, expected_csv, local_day};
+use crate::support::{Cli, Output, TestDb, unique_name};
 
 const USER: &str = "ipsecretuser";
 
@@ -9,15 +14,9 @@ const USER: &str = "ipsecretuser";
 /// driver treats specially (what a misparse would print).
 const FORBIDDEN: &[&str] = &[USER, "ss-w0rd", "pa/ss", "p@ss", "pa%2Fss", "pa?ss", "pa#ss", "pa%40", "pa%25"];
 
-/// A loopback port nobody listens on.
-fn closed_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a port");
-    l.local_addr().expect("local addr").port()
-}
-
 #[test]
 fn no_part_of_the_mongodb_user_or_password_reaches_any_output() {
-    let port = closed_port();
+    let port = free_port();
     let quick = "serverSelectionTimeoutMS=500&connectTimeoutMS=500";
     let uris = [
         // The driver refuses these (a raw reserved character): a configuration error, exit 3.
@@ -96,7 +95,7 @@ fn never_shown(secrets: &[&str]) -> Vec<String> {
 }
 
 #[track_caller]
-fn shows_no_secret(case: &str, out: &crate::support::Output, secrets: &[&str]) {
+fn shows_no_secret(case: &str, out: &Output, secrets: &[&str]) {
     for f in never_shown(secrets) {
         assert!(!out.stdout.contains(&f), "{case}: stdout shows {f:?}\n{}", out.stdout);
         assert!(!out.stderr.contains(&f), "{case}: stderr (and the JSON log) shows {f:?}\n{}", out.stderr);
@@ -111,13 +110,6 @@ fn shows_no_secret(case: &str, out: &crate::support::Output, secrets: &[&str]) {
 /// (secantusd-py has no localhost exception), then it is restarted with `--auth`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn runs_authenticate_with_a_password_full_of_reserved_characters_and_never_show_it() {
-    use mongodb::bson::{Document, doc};
-
-    use crate::support::fixtures::{Reading, canonical, error_lines, history, readings, utc};
-    use crate::support::own_mongo::OwnMongo;
-    use crate::support::upstream::{self, DAY, expected_csv, local_day};
-    use crate::support::{TestDb, unique_name};
-
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path().canonicalize().expect("canonical temp dir");
     let name = unique_name("auth").replace('-', "_");
@@ -166,9 +158,10 @@ async fn runs_authenticate_with_a_password_full_of_reserved_characters_and_never
     assert!(!estimates.is_empty(), "the window has readings to estimate");
     want.extend(estimates.iter().map(Reading::doc));
     assert_eq!(readings(&db).await, canonical(&want), "the estimates were written");
-    let ledger = history(&db, None);
+    let (ledger, data) = (history(&db, None), readings(&db).await);
 
-    // The wrong password: one error line, exit 1 (MongoDB cannot be used), nothing written.
+    // The wrong password: one error line at once (not retried), exit 1 (MongoDB cannot be used),
+    // nothing written.
     let wrong_password = format!("{AUTH_PASSWORD}X9");
     let wrong = server.uri(Some(&format!("{AUTH_USER}:{}", percent_encoded(&wrong_password))), "authSource=admin");
     let out = cli(&wrong).args(file).run().expect_code(1);
@@ -176,8 +169,10 @@ async fn runs_authenticate_with_a_password_full_of_reserved_characters_and_never
     let errors = error_lines(&out.stderr);
     assert_eq!(errors.len(), 1, "{}", out.stderr);
     assert!(errors[0].contains("authentication failed"), "{}", errors[0]);
+    assert!(!out.stderr.contains("transient error, retrying"), "a wrong password is not retried:\n{}", out.stderr);
     assert!(errors[0].contains("mongodb://****@127.0.0.1"), "the URI is shown without its userinfo: {}", errors[0]);
     assert!(out.stderr.lines().any(|l| l.starts_with('{') && l.contains("\"exit_code\":1")), "{}", out.stderr);
     let after: Vec<_> = history(&db, None).iter().map(|e| (e.window_start.clone(), e.attempts)).collect();
     assert_eq!(after, ledger.iter().map(|e| (e.window_start.clone(), e.attempts)).collect::<Vec<_>>());
+    assert_eq!(readings(&db).await, data, "readings untouched");
 }
