@@ -16,6 +16,7 @@ mod idempotency;
 mod jobs;
 mod lease;
 mod ledger_compat;
+mod retention;
 mod status;
 mod times;
 mod upstream_data;

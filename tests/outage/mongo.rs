@@ -7,7 +7,10 @@ use mongodb::bson::doc;
 
 use super::common::{Behind, bounded_backoff, failed_clearly, retry_waits, run_once_the_lease_expires, timed};
 use crate::support::TestDb;
-use crate::support::fixtures::{Reading, Seed, canonical, count_docs, date, history, readings, rollup_rows, utc};
+use crate::support::fixtures::{
+    QUARTER, Reading, Seed, canonical, count_docs, date, history, readings, rollup_rows, utc,
+};
+use crate::support::upstream::{self, DAY as DST_DAY};
 
 const DAY: &str = "2026-01-15";
 
@@ -153,26 +156,27 @@ async fn mongodb_gone_longer_than_the_lease_ttl_stops_the_run_saying_the_lease_c
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connection_dropped_mid_stream_makes_file_generation_read_the_day_again_and_write_the_file_once() {
     let (b, clean, s3) = (Behind::new().await, TestDb::new().await, crate::support::fixtures::S3::start().await);
-    // More readings than one cursor batch (10,000), so the day arrives in two batches.
-    let day = utc("2026-01-15T00:00:00Z");
-    let meters: Vec<_> = (0..1200).map(|i| doc! { "_id": format!("MTR-{i:05}"), "active": true }).collect();
-    let readings: Vec<_> = (0..1200)
-        .flat_map(|i| {
-            (0..10).map(move |q| {
-                let t = day + chrono::TimeDelta::minutes(15 * q);
-                doc! { "meterId": format!("MTR-{i:05}"), "intervalStart": t, "kwh": 0.125 * f64::from(i % 7) }
-            })
-        })
-        .collect();
-    for db in [&b.db, &clean] {
-        db.db.collection::<mongodb::bson::Document>("meters").insert_many(meters.clone()).await.expect("meters");
-        db.db.collection::<mongodb::bson::Document>("readings").insert_many(readings.clone()).await.expect("readings");
+    // An upstream team's fall-back day in New York (their default-named indexes, kwh in every
+    // numeric type, ten quarter-hours from 01:00 EDT through the repeated hour), with more
+    // readings than one cursor batch (10,000), so the day arrives in two batches.
+    let first = utc("2026-11-01T05:00:00Z");
+    let mut seed = Seed::default();
+    for i in 0..1200 {
+        let meter = format!("MTR-{i:05}");
+        for q in 0..10 {
+            seed.push(&meter, first + QUARTER * q, upstream::mixed(i, q, i % 7), None);
+        }
+        seed.meters.push((meter, true));
     }
-    let run = ["run", "--process", "FileGeneration", "--at", "2026-01-16T02:30:00Z"];
+    for db in [&b.db, &clean] {
+        upstream::create_indexes(db).await;
+        seed.insert(db).await;
+    }
+    let run = ["run", "--process", "FileGeneration", "--at", upstream::FILE_AT];
 
     // The connection drops as the driver asks for the second batch (a getMore cannot be resumed).
     b.proxy.drop_connections_on(b"getMore", 1);
-    let out = s3.point(b.cli()).args(run).run().success();
+    let out = s3.point(b.cli()).env("SCHEDULE_TIMEZONE", upstream::TZ).args(run).run().success();
     assert!(b.proxy.tripped(), "the connection was dropped");
     assert_eq!(
         retry_waits(&out.stderr, "reading the window's readings").len(),
@@ -182,13 +186,16 @@ async fn a_connection_dropped_mid_stream_makes_file_generation_read_the_day_agai
     );
     assert_eq!(s3.open_uploads().await, 0, "no upload was left open");
 
-    let clean_cli = s3.point(clean.cli()).env("OUTPUT_URL", format!("s3://{}/clean/", s3.bucket));
+    let clean_cli = s3.point(upstream::cli(&clean)).env("OUTPUT_URL", format!("s3://{}/clean/", s3.bucket));
     clean_cli.args(run).run().success();
     for ext in ["csv", "manifest.json"] {
-        let got = s3.get(&format!("prefix/daily-usage/2026-01-15.{ext}")).await;
-        let want = s3.get(&format!("clean/daily-usage/2026-01-15.{ext}")).await;
+        let got = s3.get(&format!("prefix/daily-usage/{DST_DAY}.{ext}")).await;
+        let want = s3.get(&format!("clean/daily-usage/{DST_DAY}.{ext}")).await;
         assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(&want), "{ext} differs from a clean run's");
     }
+    let (start, end) = upstream::local_day(DST_DAY);
+    let csv = s3.get(&format!("prefix/daily-usage/{DST_DAY}.csv")).await;
+    assert_eq!(String::from_utf8_lossy(&csv), upstream::expected_csv(DST_DAY, &seed.usage(start, end)));
     let runs = history(&b.db, Some("FileGeneration"));
     let got: Vec<_> = runs.iter().map(|e| (e.status.as_str(), e.attempts, e.written)).collect();
     assert_eq!(got, vec![("succeeded", 1, Some(1200))], "one attempt of the window, all rows");

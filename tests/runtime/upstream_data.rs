@@ -1,18 +1,22 @@
-//! Data and histories the way real deployments have them: readings removed by retention and then
-//! reprocessed, every BSON numeric type upstream systems write, readings off the 15-minute grid,
-//! readings that move between meters after a rollup.
+//! Data the way real deployments have it, on a database prepared the way an upstream team
+//! prepares it (`support::upstream`: their own default-named indexes, `kwh` as int32, int64,
+//! double and Decimal128, the fall-back day in America/New_York): every BSON numeric type in every
+//! job, readings off the 15-minute grid, readings that move between meters after a rollup, every
+//! shape of reading judged alike by the one-pass file and the server-side rollup.
 
-use std::path::Path;
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use mongodb::bson::{Bson, Decimal128, Document, doc};
 
 use crate::support::TestDb;
 use crate::support::fixtures::{
-    Reading, Seed, count, count_docs, date, error_lines, history, num, readings, run_ok, usage_rows, utc,
+    Kwh, Reading, Seed, Usage, canonical, daily_file as read, history, readings, run_ok, usage_rows, utc,
 };
+use crate::support::upstream::{self, DAY, FILE_AT, NIGHTLY_AT, ONE_AM_EST, TWICE_ONE_AM, expected_csv, local_day};
 
-const DAY: &str = "2026-01-15";
+/// The UTC day of the test that feeds every shape of reading.
+const SHAPES_DAY: &str = "2026-01-15";
 
 fn dec(s: &str) -> Bson {
     Bson::Decimal128(s.parse::<Decimal128>().unwrap_or_else(|e| panic!("decimal {s}: {e:?}")))
@@ -26,215 +30,173 @@ async fn insert(db: &TestDb, collection: &str, docs: Vec<Document>) {
     db.db.collection::<Document>(collection).insert_many(docs).await.expect("insert upstream documents");
 }
 
-/// The binary writing its files under `root`.
-fn to_dir(db: &TestDb, root: &Path) -> crate::support::Cli {
-    db.cli().env("OUTPUT_URL", format!("file://{}", root.display()))
-}
-
-fn read(root: &Path, name: &str) -> Vec<u8> {
-    std::fs::read(root.join("daily-usage").join(name)).unwrap_or_else(|e| panic!("read {name}: {e}"))
-}
-
-async fn generated_files(db: &TestDb) -> Vec<Document> {
-    db.dump("generated_files", doc! { "date": 1 }).await
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn reprocessing_a_day_whose_readings_retention_removed_is_refused_and_leaves_its_output_untouched() {
-    let db = TestDb::new().await;
-    let seed = Seed::standard(date(DAY));
-    seed.insert(&db).await;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let root = dir.path().canonicalize().expect("canonical temp dir");
-    let at = "2026-01-16T02:30:00Z";
-    run_ok(to_dir(&db, &root), "FileGeneration", &["--at", at]);
-    run_ok(db.cli(), "HourlyDataChange", &["--at", "2026-01-15T11:00:00Z"]);
-    let (csv, manifest, record) =
-        (read(&root, "2026-01-15.csv"), read(&root, "2026-01-15.manifest.json"), generated_files(&db).await);
-    let hourly = db.dump("hourly_usage", doc! { "meterId": 1 }).await;
-    assert!(csv.len() > 100 && !hourly.is_empty(), "the day has output to protect");
-
-    // The night of the 17th keeps one day (the 16th): the 15th's readings are removed.
-    run_ok(db.cli().env("RETENTION_DAYS", "1"), "NightlyDataChange", &["--at", "2026-01-17T02:00:00Z"]);
-    let cutoff = db.db.collection::<Document>("retention").find_one(doc! { "_id": "readings" }).await.expect("read");
-    let cutoff = cutoff.and_then(|d| d.get_datetime("cutoff").ok().map(|t| t.to_chrono()));
-    assert_eq!(cutoff, Some(utc("2026-01-16T00:00:00Z")), "the cutoff is recorded");
-    let before = readings(&db).await;
-
-    // Re-running the 15th (a person fixing something, a backfill): refused, nothing replaced.
-    let out = to_dir(&db, &root).args(["run", "--process", "FileGeneration", "--at", at]).run().expect_code(1);
-    let errors = error_lines(&out.stderr);
-    assert_eq!(errors.len(), 1, "{}", out.stderr);
-    assert!(errors[0].contains("retention cutoff 2026-01-16T00:00:00Z"), "{}", errors[0]);
-    assert!(errors[0].contains("--ignore-retention"), "the error says how to override: {}", errors[0]);
-    assert_eq!(read(&root, "2026-01-15.csv"), csv, "the good CSV is untouched");
-    assert_eq!(read(&root, "2026-01-15.manifest.json"), manifest, "the manifest is untouched");
-    assert_eq!(generated_files(&db).await, record, "the generated_files record is untouched");
-    let runs = history(&db, Some("FileGeneration"));
-    assert_eq!((runs.len(), runs[0].status.as_str(), runs[0].attempts), (1, "failed", 2), "{runs:?}");
-
-    // Every process that reads raw readings refuses it too; rollups and readings stay as they are.
-    for (process, at) in [
-        ("HourlyDataChange", "2026-01-15T11:00:00Z"),
-        ("HalfHourlyDataChange", "2026-01-15T11:00:00Z"),
-        ("QuarterHourlyDataChange", "2026-01-15T11:00:00Z"),
-        ("NightlyDataChange", "2026-01-16T02:00:00Z"),
-    ] {
-        let out = db.cli().args(["run", "--process", process, "--at", at]).run().expect_code(1);
-        assert!(out.stderr.contains("retention cutoff"), "{process}: {}", out.stderr);
+/// Checks `collection` holds, for each `step`-long window of `[from, to)`, exactly the seed's
+/// usage as doubles, summed from readings of all four numeric types, and that `process` counted
+/// each window's malformed readings.
+async fn check_windows(
+    db: &TestDb,
+    seed: &Seed,
+    (process, collection, step): (&str, &str, TimeDelta),
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+) {
+    let rows = db.dump(collection, doc! { "periodStart": 1, "meterId": 1 }).await;
+    let runs = history(db, Some(process));
+    assert_eq!(runs.len() as i64, (to - from).num_minutes() / step.num_minutes(), "{process}: {runs:?}");
+    let mut start = from;
+    while start < to {
+        let key = Bson::DateTime(start.into());
+        let window: Vec<Document> = rows.iter().filter(|d| d.get("periodStart") == Some(&key)).cloned().collect();
+        for r in &window {
+            assert!(matches!(r.get("kwh"), Some(Bson::Double(_))), "{collection} stores doubles: {r}");
+        }
+        assert_eq!(usage_rows(&window, "periodStart", &key), seed.usage(start, start + step), "{collection} {start}");
+        let types = upstream::numeric_types(seed, start, start + step);
+        assert_eq!(types.len(), 4, "every numeric type in the {collection} window {start}: {types:?}");
+        let entry = runs.iter().find(|e| e.start() == start).unwrap_or_else(|| panic!("no {process} entry {start}"));
+        assert_eq!(entry.malformed, Some(seed.malformed(start, start + step)), "{process} {start}");
+        start += step;
     }
-    assert_eq!(db.dump("hourly_usage", doc! { "meterId": 1 }).await, hourly, "hourly_usage untouched");
-    assert_eq!(count_docs(&db, "halfhourly_usage").await, 0);
-    assert_eq!(readings(&db).await, before, "no estimates written into removed days");
-    let cutoff = db.db.collection::<Document>("retention").find_one(doc! { "_id": "readings" }).await.expect("read");
-    assert_eq!(
-        cutoff.and_then(|d| d.get_datetime("cutoff").ok().map(|t| t.to_chrono())),
-        Some(utc("2026-01-16T00:00:00Z")),
-        "a refused backfill of an older night never lowers the cutoff"
-    );
-
-    // A person who restored the readings says so: the guard is lifted for that run.
-    let removed: Vec<Document> =
-        seed.readings.iter().filter(|r| r.start < utc("2026-01-16T00:00:00Z")).map(Reading::doc).collect();
-    insert(&db, "readings", removed).await;
-    run_ok(to_dir(&db, &root), "FileGeneration", &["--at", at, "--ignore-retention"]);
-    assert_eq!(read(&root, "2026-01-15.csv"), csv, "the restored readings give the same file");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn retention_on_a_fall_back_day_removes_whole_local_days_and_keeps_every_reading_of_the_day() {
-    const NY: &str = "America/New_York";
-    let db = TestDb::new().await;
-    // One meter, every quarter-hour from Oct 30 00:00 EDT to Nov 2 00:00 EST, 0.125 kWh each.
-    let (first, end) = (utc("2026-10-30T04:00:00Z"), utc("2026-11-02T05:00:00Z"));
-    let mut docs = Vec::new();
-    let mut t = first;
-    while t < end {
-        docs.push(reading("MTR-1", t, Bson::Double(0.125)));
-        t += TimeDelta::minutes(15);
-    }
-    insert(&db, "meters", vec![doc! { "_id": "MTR-1", "active": true }]).await;
-    insert(&db, "readings", docs).await;
-    let cli = || db.cli().env("SCHEDULE_TIMEZONE", NY);
-
-    // The night after the 25-hour Nov 1st keeps that one day.
-    run_ok(cli().env("RETENTION_DAYS", "1"), "NightlyDataChange", &["--at", "2026-11-02T02:00"]);
-    let coll = db.db.collection::<Document>("readings");
-    let nov1 = (utc("2026-11-01T04:00:00Z"), utc("2026-11-02T05:00:00Z"));
-    let kept = coll.count_documents(doc! { "intervalStart": { "$gte": nov1.0 } }).await.expect("count");
-    let older = coll.count_documents(doc! { "intervalStart": { "$lt": nov1.0 } }).await.expect("count");
-    assert_eq!((kept, older), (100, 0), "whole local days: all 100 readings of Nov 1st kept, every earlier one gone");
-    let daily = db.dump("daily_usage", doc! { "date": 1 }).await;
-    assert_eq!(daily.len(), 1);
-    assert_eq!((num(&daily[0], "kwh"), count(&daily[0], "intervalCount")), (12.5, 100), "{daily:?}");
-
-    let dir = tempfile::tempdir().expect("temp dir");
-    let root = dir.path().canonicalize().expect("canonical temp dir");
-    run_ok(to_dir(&db, &root).env("SCHEDULE_TIMEZONE", NY), "FileGeneration", &["--at", "2026-11-02T02:30"]);
-    let csv = String::from_utf8(read(&root, "2026-11-01.csv")).expect("UTF-8");
-    assert_eq!(
-        csv, "meter_id,date,kwh,interval_count,estimated_count\r\nMTR-1,2026-11-01,12.500,100,0\r\n",
-        "the file of the day retention just ran on is whole"
-    );
+/// A rollup's rows as `(meter, kwh, intervals, estimated)` for `meters`.
+fn rows_of(usage: &BTreeMap<String, Usage>, meters: &[&str]) -> Vec<(String, f64, i64, i64)> {
+    usage
+        .iter()
+        .filter(|(m, _)| meters.contains(&m.as_str()))
+        .map(|(m, u)| (m.clone(), u.kwh, u.intervals, u.estimated))
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_bson_numeric_type_is_summed_as_a_number_by_every_job_and_totals_are_doubles() {
     let db = TestDb::new().await;
-    let t = |hm: &str| utc(&format!("{DAY}T{hm}:00Z"));
-    insert(&db, "meters", vec![doc! { "_id": "MTR-MIX", "active": true }, doc! { "_id": "MTR-DEC", "active": true }])
-        .await;
-    insert(
-        &db,
-        "readings",
-        vec![
-            reading("MTR-MIX", t("10:00"), Bson::Double(0.5)),
-            reading("MTR-MIX", t("10:15"), Bson::Int32(1)),
-            reading("MTR-MIX", t("10:30"), Bson::Int64(2)),
-            reading("MTR-MIX", t("10:45"), dec("0.25")),
-            reading("MTR-DEC", t("10:00"), dec("1.5")),
-            // 10:15 is missing: its estimate is the Decimal128 1.5 before it.
-            reading("MTR-DEC", t("10:30"), dec("NaN")),
-            reading("MTR-DEC", t("10:45"), dec("1E+10")),
-        ],
-    )
-    .await;
-    run_ok(db.cli(), "QuarterHourlyDataChange", &["--from", "2026-01-15T10:00:00Z", "--to", "2026-01-15T11:00:00Z"]);
+    let mut seed = upstream::prepare(&db).await;
+    let cli = || upstream::cli(&db);
+    // Two more meters in 01:00-02:00 EST.
+    let t = |m: i64| utc(ONE_AM_EST) + TimeDelta::minutes(m);
+    let mut extra = Seed { meters: vec![("MTR-MIX".into(), true), ("MTR-DEC".into(), true)], readings: Vec::new() };
+    extra.push("MTR-MIX", t(0), Kwh::Num(0.5), None);
+    extra.push("MTR-MIX", t(15), Kwh::Int32(1), None);
+    extra.push("MTR-MIX", t(30), Kwh::Int64(2), None);
+    extra.push("MTR-MIX", t(45), Kwh::Decimal(0.25), None);
+    extra.push("MTR-DEC", t(0), Kwh::Decimal(1.5), None);
+    // 01:15 is missing: its estimate is the Decimal128 1.5 before it.
+    extra.push("MTR-DEC", t(30), Kwh::Decimal(f64::NAN), None);
+    extra.push("MTR-DEC", t(45), Kwh::Decimal(1e10), None);
+    extra.insert(&db).await;
+    seed.meters.extend(extra.meters);
+    seed.readings.extend(extra.readings);
+
+    let (from, to) = (utc(TWICE_ONE_AM.0), utc(TWICE_ONE_AM.1));
+    let twice_one_am = ["--from", TWICE_ONE_AM.0, "--to", TWICE_ONE_AM.1];
+    run_ok(cli(), "QuarterHourlyDataChange", &twice_one_am);
     let estimate = db
         .db
         .collection::<Document>("readings")
-        .find_one(doc! { "meterId": "MTR-DEC", "intervalStart": t("10:15") })
+        .find_one(doc! { "meterId": "MTR-DEC", "intervalStart": t(15) })
         .await
         .expect("read")
-        .expect("an estimate for MTR-DEC at 10:15");
+        .expect("an estimate for MTR-DEC at 01:15 EST");
     assert_eq!(estimate.get("kwh"), Some(&Bson::Double(1.5)), "estimated from the Decimal128 reading: {estimate}");
     assert_eq!(estimate.get_bool("estimated"), Ok(true));
+    let estimates = seed.expected_estimates(from, to);
+    let mut want: Vec<Document> = seed.readings.iter().map(Reading::doc).collect();
+    want.extend(estimates.iter().map(Reading::doc));
+    assert_eq!(readings(&db).await, canonical(&want), "estimates (doubles) from readings of every numeric type");
+    seed.readings.extend(estimates);
 
-    run_ok(db.cli(), "HourlyDataChange", &["--at", "2026-01-15T11:00:00Z"]);
-    run_ok(db.cli(), "NightlyDataChange", &["--at", "2026-01-16T02:00:00Z"]);
-    let period = Bson::DateTime(t("10:00").into());
-    for (collection, key_field, key) in
-        [("hourly_usage", "periodStart", period), ("daily_usage", "date", Bson::String(DAY.into()))]
-    {
-        let rows = db.dump(collection, doc! { "meterId": 1 }).await;
-        for r in &rows {
-            assert!(matches!(r.get("kwh"), Some(Bson::Double(_))), "{collection} stores doubles: {r}");
-        }
-        let got = usage_rows(&rows, key_field, &key);
-        let got: Vec<_> = got.iter().map(|(m, u)| (m.as_str(), u.kwh, u.intervals, u.estimated)).collect();
-        assert_eq!(got, vec![("MTR-DEC", 3.0, 2, 1), ("MTR-MIX", 3.75, 4, 0)], "{collection}");
+    run_ok(cli(), "HalfHourlyDataChange", &twice_one_am);
+    run_ok(cli(), "HourlyDataChange", &twice_one_am);
+    check_windows(&db, &seed, ("HalfHourlyDataChange", "halfhourly_usage", TimeDelta::minutes(30)), (from, to)).await;
+    check_windows(&db, &seed, ("HourlyDataChange", "hourly_usage", TimeDelta::hours(1)), (from, to)).await;
+    let hourly = db.dump("hourly_usage", doc! { "meterId": 1 }).await;
+    let est = Bson::DateTime(t(0).into());
+    let est_rows: Vec<Document> = hourly.into_iter().filter(|r| r.get("periodStart") == Some(&est)).collect();
+    assert_eq!(
+        rows_of(&usage_rows(&est_rows, "periodStart", &est), &["MTR-DEC", "MTR-MIX"]),
+        vec![("MTR-DEC".into(), 3.0, 2, 1), ("MTR-MIX".into(), 3.75, 4, 0)],
+        "01:00 EST"
+    );
+    let dec_malformed = seed.in_range(t(0), t(60)).filter(|r| r.meter == "MTR-DEC" && r.usable_kwh().is_none());
+    assert_eq!(dec_malformed.count(), 2, "the Decimal128 NaN and 1E+10 are malformed (counted by check_windows)");
+
+    run_ok(cli(), "NightlyDataChange", &["--at", NIGHTLY_AT]);
+    let (start, end) = local_day(DAY);
+    let daily = db.dump("daily_usage", doc! { "meterId": 1 }).await;
+    for r in &daily {
+        assert!(matches!(r.get("kwh"), Some(Bson::Double(_))), "daily_usage stores doubles: {r}");
     }
-    let runs = history(&db, Some("HourlyDataChange"));
-    assert_eq!(runs[0].malformed, Some(2), "the Decimal128 NaN and 1E+10 are malformed: {runs:?}");
+    assert_eq!(usage_rows(&daily, "date", &Bson::String(DAY.into())), seed.usage(start, end), "daily_usage");
+    assert_eq!(upstream::numeric_types(&seed, start, end).len(), 4);
+    let runs = history(&db, Some("NightlyDataChange"));
+    assert_eq!(runs[0].malformed, Some(seed.malformed(start, end)), "{runs:?}");
 
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path().canonicalize().expect("canonical temp dir");
-    run_ok(to_dir(&db, &root), "FileGeneration", &["--at", "2026-01-16T02:30:00Z"]);
-    assert_eq!(
-        String::from_utf8(read(&root, "2026-01-15.csv")).expect("UTF-8"),
-        "meter_id,date,kwh,interval_count,estimated_count\r\nMTR-DEC,2026-01-15,3.000,2,1\r\nMTR-MIX,2026-01-15,3.750,4,0\r\n"
-    );
+    run_ok(cli().output_dir(&root), "FileGeneration", &["--at", FILE_AT]);
+    let csv = String::from_utf8(read(&root, &format!("{DAY}.csv"))).expect("UTF-8");
+    assert_eq!(csv, expected_csv(DAY, &seed.usage(start, end)));
+    // MTR-DEC: 1.5 + its estimate 1.5 at 01:15 EST, and four estimates of 0 in 01:00 EDT, before its first reading.
+    assert!(csv.contains("MTR-DEC,2026-11-01,3.000,6,5\r\nMTR-FULL,2026-11-01,"), "{csv}");
+    let runs = history(&db, Some("FileGeneration"));
+    assert_eq!(runs[0].malformed, Some(seed.malformed(start, end)), "{runs:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reading_off_the_15_minute_grid_is_malformed_never_summed_and_never_the_basis_of_an_estimate() {
     let db = TestDb::new().await;
-    let t = |hm: &str| utc(&format!("{DAY}T{hm}:00Z"));
-    insert(&db, "meters", vec![doc! { "_id": "MTR-1", "active": true }]).await;
-    insert(
-        &db,
-        "readings",
-        vec![
-            reading("MTR-1", t("10:00"), Bson::Double(1.0)),
-            reading("MTR-1", t("10:07"), Bson::Double(5.0)),
-            // 10:15 is missing.
-            reading("MTR-1", t("10:30"), Bson::Double(1.0)),
-            reading("MTR-1", t("10:45"), Bson::Double(1.0)),
-            reading("MTR-1", t("10:45") + TimeDelta::milliseconds(500), Bson::Double(5.0)),
-        ],
-    )
-    .await;
-    run_ok(db.cli(), "QuarterHourlyDataChange", &["--from", "2026-01-15T10:00:00Z", "--to", "2026-01-15T11:00:00Z"]);
-    run_ok(db.cli(), "HourlyDataChange", &["--at", "2026-01-15T11:00:00Z"]);
-    let rows = db.dump("hourly_usage", doc! { "meterId": 1 }).await;
-    let got = usage_rows(&rows, "periodStart", &Bson::DateTime(t("10:00").into()));
-    let got: Vec<_> = got.iter().map(|(m, u)| (m.as_str(), u.kwh, u.intervals, u.estimated)).collect();
-    assert_eq!(got, vec![("MTR-1", 4.0, 4, 1)], "four intervals in an hour; the 10:15 estimate comes from 10:00");
-    let runs = history(&db, Some("HourlyDataChange"));
-    assert_eq!(runs[0].malformed, Some(2), "both off-grid readings are counted: {runs:?}");
+    let mut seed = upstream::prepare(&db).await;
+    // A meter of its own in 01:00-02:00 EST (the second 01:00 of the day), every numeric type.
+    let t = |m: i64| utc(ONE_AM_EST) + TimeDelta::minutes(m);
+    let mut grid = Seed { meters: vec![("MTR-GRID".into(), true)], readings: Vec::new() };
+    grid.push("MTR-GRID", t(0), Kwh::Int32(1), None);
+    grid.push("MTR-GRID", t(7), Kwh::Num(5.0), None);
+    // 01:15 is missing.
+    grid.push("MTR-GRID", t(30), Kwh::Decimal(1.0), None);
+    grid.push("MTR-GRID", t(45), Kwh::Int64(1), None);
+    grid.push("MTR-GRID", t(45) + TimeDelta::milliseconds(500), Kwh::Decimal(5.0), None);
+    grid.insert(&db).await;
+    seed.meters.extend(grid.meters);
+    seed.readings.extend(grid.readings);
+
+    let (from, to) = (t(0), t(60));
+    run_ok(upstream::cli(&db), "QuarterHourlyDataChange", &["--from", ONE_AM_EST, "--to", "2026-11-01T07:00:00Z"]);
+    run_ok(upstream::cli(&db), "HourlyDataChange", &["--at", "2026-11-01T07:00:00Z"]);
+    let estimates = seed.expected_estimates(from, to);
+    let of_grid: Vec<_> = estimates.iter().filter(|r| r.meter == "MTR-GRID").map(|r| (r.start, r.kwh)).collect();
+    assert_eq!(of_grid, vec![(t(15), Kwh::Num(1.0))], "one estimate, for 01:15, from 01:00 (not the 01:07 reading)");
+    let mut want: Vec<Document> = seed.readings.iter().map(Reading::doc).collect();
+    want.extend(estimates.iter().map(Reading::doc));
+    assert_eq!(readings(&db).await, canonical(&want), "estimates exactly where no reading is on the grid");
     let quarter = history(&db, Some("QuarterHourlyDataChange"));
-    assert_eq!(quarter.iter().filter_map(|e| e.written).sum::<i64>(), 1, "one estimate, for 10:15: {quarter:?}");
+    assert_eq!(quarter.iter().filter_map(|e| e.written).sum::<i64>(), estimates.len() as i64, "{quarter:?}");
+    seed.readings.extend(estimates);
+
+    let rows = db.dump("hourly_usage", doc! { "meterId": 1 }).await;
+    let got = usage_rows(&rows, "periodStart", &Bson::DateTime(from.into()));
+    assert_eq!(got, seed.usage(from, to), "the hour's rollup without the off-grid readings");
+    assert_eq!(
+        rows_of(&got, &["MTR-GRID"]),
+        vec![("MTR-GRID".into(), 4.0, 4, 1)],
+        "four intervals in an hour; the 01:15 estimate comes from 01:00"
+    );
+    let off_grid = seed.in_range(from, to).filter(|r| r.meter == "MTR-GRID" && r.usable_kwh().is_none()).count();
+    assert_eq!(off_grid, 2);
+    let runs = history(&db, Some("HourlyDataChange"));
+    assert_eq!(runs[0].malformed, Some(seed.malformed(from, to)), "both off-grid readings are counted: {runs:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rerun_after_readings_moved_to_another_meter_leaves_exactly_the_current_rollup() {
     let db = TestDb::new().await;
-    let seed = Seed::standard(date(DAY));
-    seed.insert(&db).await;
-    let (from, to) = (utc("2026-01-15T10:00:00Z"), utc("2026-01-15T11:00:00Z"));
-    run_ok(db.cli(), "HourlyDataChange", &["--at", "2026-01-15T11:00:00Z"]);
+    let mut seed = upstream::prepare(&db).await;
+    // 01:00-02:00 EST, the second 01:00 of the fall-back day.
+    let (from, to) = (utc(ONE_AM_EST), utc("2026-11-01T07:00:00Z"));
+    let hourly = || run_ok(upstream::cli(&db), "HourlyDataChange", &["--at", "2026-11-01T07:00:00Z"]);
+    hourly();
     let period = Bson::DateTime(from.into());
     let first = usage_rows(&db.dump("hourly_usage", doc! { "meterId": 1 }).await, "periodStart", &period);
+    assert_eq!(first, seed.usage(from, to));
     assert!(first.contains_key("MTR-B"), "{first:?}");
 
     // Upstream corrects the hour: MTR-B's readings belonged to a new meter all along.
@@ -248,7 +210,10 @@ async fn a_rerun_after_readings_moved_to_another_meter_leaves_exactly_the_curren
         .await
         .expect("move readings");
     assert!(moved.modified_count > 0);
-    run_ok(db.cli(), "HourlyDataChange", &["--at", "2026-01-15T11:00:00Z"]);
+    for r in seed.readings.iter_mut().filter(|r| r.meter == "MTR-B" && from <= r.start && r.start < to) {
+        r.meter = "MTR-B2".into();
+    }
+    hourly();
 
     let rows = db.dump("hourly_usage", doc! { "meterId": 1 }).await;
     let got = usage_rows(&rows, "periodStart", &period);
@@ -256,6 +221,7 @@ async fn a_rerun_after_readings_moved_to_another_meter_leaves_exactly_the_curren
     let b = want.remove("MTR-B").expect("MTR-B row");
     want.insert("MTR-B2".into(), b);
     assert_eq!(got, want, "exactly the aggregation of the hour's current readings");
+    assert_eq!(got, seed.usage(from, to));
     let runs = history(&db, Some("HourlyDataChange"));
     let entry = &runs[0];
     let read: i64 = got.values().map(|u| u.intervals).sum();
@@ -275,7 +241,7 @@ async fn a_rerun_after_readings_moved_to_another_meter_leaves_exactly_the_curren
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_one_pass_file_and_the_server_side_rollup_agree_on_every_shape_of_reading() {
     let db = TestDb::new().await;
-    let t = |hm: &str| utc(&format!("{DAY}T{hm}:00Z"));
+    let t = |hm: &str| utc(&format!("{SHAPES_DAY}T{hm}:00Z"));
     let mut docs = Vec::new();
     let shapes: Vec<(&str, Bson)> = vec![
         ("double", Bson::Double(0.123)),
@@ -326,7 +292,7 @@ async fn the_one_pass_file_and_the_server_side_rollup_agree_on_every_shape_of_re
     run_ok(db.cli(), "NightlyDataChange", &["--at", "2026-01-16T02:00:00Z"]);
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path().canonicalize().expect("canonical temp dir");
-    run_ok(to_dir(&db, &root), "FileGeneration", &["--at", "2026-01-16T02:30:00Z"]);
+    run_ok(db.cli().output_dir(&root), "FileGeneration", &["--at", "2026-01-16T02:30:00Z"]);
 
     let (from, to) = (utc("2026-01-15T00:00:00Z"), utc("2026-01-16T00:00:00Z"));
     let window = doc! { "intervalStart": { "$gte": from, "$lt": to } };
@@ -342,10 +308,11 @@ async fn the_one_pass_file_and_the_server_side_rollup_agree_on_every_shape_of_re
         assert_eq!(runs[0].malformed, Some(rejected as i64), "{process}: {runs:?}");
     }
 
-    let daily = usage_rows(&db.dump("daily_usage", doc! { "meterId": 1 }).await, "date", &Bson::String(DAY.into()));
+    let daily =
+        usage_rows(&db.dump("daily_usage", doc! { "meterId": 1 }).await, "date", &Bson::String(SHAPES_DAY.into()));
     let mut want = String::from("meter_id,date,kwh,interval_count,estimated_count\r\n");
     for (meter, u) in &daily {
-        want.push_str(&format!("{meter},{DAY},{:.3},{},{}\r\n", u.kwh, u.intervals, u.estimated));
+        want.push_str(&format!("{meter},{SHAPES_DAY},{:.3},{},{}\r\n", u.kwh, u.intervals, u.estimated));
     }
     let csv = String::from_utf8(read(&root, "2026-01-15.csv")).expect("UTF-8");
     assert_eq!(csv, want, "the file is the server-side rollup of the same readings");

@@ -2,7 +2,8 @@
 //! names. Every process and `seed` use an index with the same keys under any name, produce the
 //! same data as on a database without them, and never add a second index on the same keys; an
 //! index in the way that cannot serve (not unique where uniqueness is needed) is a one-line
-//! configuration error (exit 3) naming it, and nothing is touched.
+//! configuration error (exit 3) naming it, and nothing is touched. The data is the upstream
+//! fixture's (`support::upstream`: every numeric type, the fall-back day in America/New_York).
 
 use std::collections::BTreeMap;
 
@@ -10,18 +11,18 @@ use mongodb::IndexModel;
 use mongodb::bson::{Bson, Document, doc};
 use mongodb::options::IndexOptions;
 
-use crate::support::fixtures::{Seed, canonical, count_docs, date, error_lines, readings, run_ok};
+use crate::support::fixtures::{canonical, count_docs, error_lines, readings, run_ok};
+use crate::support::upstream::{self, DAY};
 use crate::support::{Cli, Output, TestDb};
 
-const DAY: &str = "2026-01-15";
-
-/// Each process with the windows it runs here (the standard seed covers them).
+/// Each process with the windows it runs here, on the fall-back day in New York (the upstream
+/// seed covers them): its two 01:00 hours, the whole 25-hour day, its night.
 const RUNS: &[(&str, &[&str])] = &[
-    ("QuarterHourlyDataChange", &["--from", "2026-01-15T16:00:00Z", "--to", "2026-01-15T17:00:00Z"]),
-    ("HalfHourlyDataChange", &["--from", "2026-01-15T15:00:00Z", "--to", "2026-01-15T18:00:00Z"]),
-    ("HourlyDataChange", &["--from", "2026-01-15T00:00:00Z", "--to", "2026-01-16T00:00:00Z"]),
-    ("NightlyDataChange", &["--at", "2026-01-16T02:00:00Z"]),
-    ("FileGeneration", &["--at", "2026-01-16T02:30:00Z"]),
+    ("QuarterHourlyDataChange", &["--from", upstream::TWICE_ONE_AM.0, "--to", upstream::TWICE_ONE_AM.1]),
+    ("HalfHourlyDataChange", &["--from", "2026-11-01T05:00:00Z", "--to", "2026-11-01T08:00:00Z"]),
+    ("HourlyDataChange", &["--from", "2026-11-01", "--to", "2026-11-02"]),
+    ("NightlyDataChange", &["--at", upstream::NIGHTLY_AT]),
+    ("FileGeneration", &["--at", upstream::FILE_AT]),
 ];
 
 /// `seed`'s demo data, the same for every database it is given.
@@ -38,13 +39,6 @@ async fn create(db: &TestDb, coll: &str, keys: Document, options: IndexOptions) 
         .create_index(IndexModel::builder().keys(keys).options(options).build())
         .await
         .unwrap_or_else(|e| panic!("create the upstream index on {coll}: {e}"));
-}
-
-/// How an upstream team made its indexes: with pymongo/mongosh defaults (`meterId_1_intervalStart_1`, ...).
-async fn default_names(db: &TestDb) {
-    index(db, "readings", doc! { "meterId": 1, "intervalStart": 1 }, None, true).await;
-    index(db, "readings", doc! { "intervalStart": 1 }, None, false).await;
-    index(db, "meters", doc! { "active": 1 }, None, false).await;
 }
 
 /// Names of their own, key directions written as int64 and double, and equivalents of our own
@@ -106,7 +100,7 @@ async fn outcome(db: &TestDb, dir: &std::path::Path) -> Vec<String> {
             .collect();
         out.push(format!("generated_files {keep}"));
     }
-    let csv = std::fs::read(dir.join("daily-usage").join("2026-01-15.csv")).expect("the CSV");
+    let csv = std::fs::read(dir.join("daily-usage").join(format!("{DAY}.csv"))).expect("the CSV");
     out.push(format!("csv {}", String::from_utf8_lossy(&csv)));
     let ledger = db.dump("job_runs", doc! { "process": 1, "windowStart": 1 }).await;
     for e in &ledger {
@@ -130,18 +124,18 @@ enum Upstream {
 
 type Indexes = BTreeMap<String, BTreeMap<String, Vec<String>>>;
 
-/// Seeds the standard data, makes the `upstream` indexes, runs every process, and returns what
-/// they wrote and the indexes afterwards.
-async fn run_every_process(upstream: Upstream) -> (Vec<String>, Indexes) {
+/// Makes the `indexes`, seeds the upstream data, runs every process, and returns what they
+/// wrote and the indexes afterwards.
+async fn run_every_process(indexes_before: Upstream) -> (Vec<String>, Indexes) {
     let db = TestDb::new().await;
-    Seed::standard(date(DAY)).insert(&db).await;
-    match upstream {
+    match indexes_before {
         Upstream::None => {}
-        Upstream::DefaultNames => default_names(&db).await,
+        Upstream::DefaultNames => upstream::create_indexes(&db).await,
         Upstream::CustomNames => custom_names(&db).await,
     }
+    upstream::seed().insert(&db).await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let cli = || db.cli().env("OUTPUT_URL", format!("file://{}", dir.path().display()));
+    let cli = || upstream::cli(&db).env("OUTPUT_URL", format!("file://{}", dir.path().display()));
     for (process, args) in RUNS {
         run_ok(cli(), process, args);
     }
@@ -199,7 +193,7 @@ async fn seed_adopts_upstream_indexes_and_writes_the_same_demo_data() {
     for custom in [false, true] {
         let db = TestDb::new().await;
         match custom {
-            false => default_names(&db).await,
+            false => upstream::create_indexes(&db).await,
             true => custom_names(&db).await,
         }
         db.cli().args(SEED.iter().copied()).run().success();
@@ -229,7 +223,7 @@ fn one_clear_error(case: &str, out: &Output, words: &[&str]) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_non_unique_upstream_index_on_the_reading_key_exits_3_naming_it_and_touches_nothing() {
     let db = TestDb::new().await;
-    Seed::standard(date(DAY)).insert(&db).await;
+    upstream::seed().insert(&db).await;
     index(&db, "readings", doc! { "meterId": 1, "intervalStart": 1 }, None, false).await;
     let before = readings(&db).await;
     let dir = tempfile::tempdir().expect("temp dir");
@@ -237,7 +231,7 @@ async fn a_non_unique_upstream_index_on_the_reading_key_exits_3_naming_it_and_to
         "readings has index meterId_1_intervalStart_1 on {meterId:1, intervalStart:1} but it is not unique",
         "make it unique or drop it and let intervalprocessing create it",
     ];
-    let cli = || db.cli().env("OUTPUT_URL", format!("file://{}", dir.path().display()));
+    let cli = || upstream::cli(&db).env("OUTPUT_URL", format!("file://{}", dir.path().display()));
     for (process, args) in RUNS {
         let out = cli().args(["run", "--process", process]).args(args.iter().copied()).run();
         one_clear_error(process, &out, &words);
@@ -258,9 +252,9 @@ async fn a_non_unique_upstream_index_on_the_reading_key_exits_3_naming_it_and_to
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn processes_starting_together_on_a_fresh_database_make_each_index_once() {
     let db = TestDb::new().await;
-    Seed::standard(date(DAY)).insert(&db).await;
+    upstream::seed().insert(&db).await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let cli = || db.cli().env("OUTPUT_URL", format!("file://{}", dir.path().display()));
+    let cli = || upstream::cli(&db).env("OUTPUT_URL", format!("file://{}", dir.path().display()));
     let mut all: Vec<(String, Cli)> = RUNS
         .iter()
         .map(|(process, args)| {
@@ -294,7 +288,7 @@ async fn processes_starting_together_on_a_fresh_database_make_each_index_once() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_partial_upstream_index_on_the_reading_key_exits_3_saying_it_is_partial() {
     let db = TestDb::new().await;
-    Seed::standard(date(DAY)).insert(&db).await;
+    upstream::seed().insert(&db).await;
     let partial = IndexOptions::builder()
         .name("readings_key_positive".to_owned())
         .unique(true)
@@ -302,7 +296,8 @@ async fn a_partial_upstream_index_on_the_reading_key_exits_3_saying_it_is_partia
         .build();
     create(&db, "readings", doc! { "meterId": 1, "intervalStart": 1 }, partial).await;
     let before = readings(&db).await;
-    let out = db.cli().args(["run", "--process", "QuarterHourlyDataChange", "--at", "2026-01-15T16:45:00Z"]).run();
+    let out =
+        upstream::cli(&db).args(["run", "--process", "QuarterHourlyDataChange", "--at", "2026-11-01T06:45:00Z"]).run();
     one_clear_error(
         "partial",
         &out,

@@ -38,6 +38,15 @@ impl Output {
         self.expect_code(0)
     }
 
+    /// The JSON log events on stderr (`LOG_FORMAT=json`) at `level` whose message starts with `message`.
+    pub fn log_events(&self, level: &str, message: &str) -> Vec<serde_json::Value> {
+        self.stderr
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|v| v["level"] == level && v["message"].as_str().is_some_and(|m| m.starts_with(message)))
+            .collect()
+    }
+
     /// The JSON value printed on stdout.
     #[track_caller]
     pub fn json(&self) -> serde_json::Value {
@@ -85,6 +94,11 @@ impl Cli {
     pub fn env(mut self, k: impl Into<String>, v: impl Into<String>) -> Self {
         self.env.insert(k.into(), v.into());
         self
+    }
+
+    /// Writing its files under the directory `root` (`OUTPUT_URL=file://root`).
+    pub fn output_dir(self, root: &std::path::Path) -> Self {
+        self.env("OUTPUT_URL", format!("file://{}", root.display()))
     }
 
     pub fn command(&self) -> Command {

@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use mongodb::bson::{Bson, Document, doc};
 use serde::Deserialize;
 
+pub use crate::support::s3::S3;
 use crate::support::{Cli, TestDb};
 
 pub const QUARTER: TimeDelta = TimeDelta::minutes(15);
@@ -25,14 +26,50 @@ pub fn midnight(d: NaiveDate) -> DateTime<Utc> {
     d.and_hms_opt(0, 0, 0).unwrap_or_else(|| panic!("no midnight on {d}")).and_utc()
 }
 
-/// The kwh of a reading: a number, or one of the malformed values upstream systems send.
+/// The kwh of a reading: a number in any BSON numeric type upstream systems write, or one of the
+/// malformed values they send.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Kwh {
+    /// A double (what the runtime itself writes).
     Num(f64),
+    Int32(i32),
+    Int64(i64),
+    /// A Decimal128 holding exactly this value (its shortest decimal text: a multiple of 1/8
+    /// is exact in both); NaN and values past 1e9 are malformed, as for every other type.
+    Decimal(f64),
     /// `kwh` stored as a string: must be counted as malformed and ignored.
     Text(&'static str),
     /// `kwh: NaN`: must be counted as malformed and ignored.
     NaN,
+}
+
+/// The largest |kwh| the runtime sums (README: malformed past it, in any numeric type).
+pub const KWH_LIMIT: f64 = 1e9;
+
+impl Kwh {
+    /// The number it holds, whatever its BSON type; `None` for a malformed value.
+    pub fn usable(self) -> Option<f64> {
+        let x = match self {
+            Kwh::Num(x) | Kwh::Decimal(x) => x,
+            Kwh::Int32(n) => f64::from(n),
+            Kwh::Int64(n) => n as f64,
+            Kwh::Text(_) | Kwh::NaN => return None,
+        };
+        (x.is_finite() && x.abs() <= KWH_LIMIT).then_some(x)
+    }
+
+    pub fn bson(self) -> Bson {
+        match self {
+            Kwh::Num(k) => Bson::Double(k),
+            Kwh::Int32(n) => Bson::Int32(n),
+            Kwh::Int64(n) => Bson::Int64(n),
+            Kwh::Decimal(x) => Bson::Decimal128(
+                x.to_string().parse().unwrap_or_else(|e| panic!("{x} is not a Decimal128 literal: {e:?}")),
+            ),
+            Kwh::Text(s) => Bson::String(s.to_owned()),
+            Kwh::NaN => Bson::Double(f64::NAN),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -45,11 +82,10 @@ pub struct Reading {
 }
 
 impl Reading {
+    /// The kwh the runtime must sum: a usable number at a start on the 15-minute grid.
     pub fn usable_kwh(&self) -> Option<f64> {
-        match self.kwh {
-            Kwh::Num(k) if k.is_finite() => Some(k),
-            _ => None,
-        }
+        let on_grid = self.start.timestamp_subsec_nanos() == 0 && self.start.timestamp() % QUARTER.num_seconds() == 0;
+        on_grid.then(|| self.kwh.usable()).flatten()
     }
 
     pub fn is_estimated(&self) -> bool {
@@ -57,12 +93,7 @@ impl Reading {
     }
 
     pub fn doc(&self) -> Document {
-        let kwh = match self.kwh {
-            Kwh::Num(k) => Bson::Double(k),
-            Kwh::Text(s) => Bson::String(s.to_owned()),
-            Kwh::NaN => Bson::Double(f64::NAN),
-        };
-        let mut d = doc! { "meterId": &self.meter, "intervalStart": self.start, "kwh": kwh };
+        let mut d = doc! { "meterId": &self.meter, "intervalStart": self.start, "kwh": self.kwh.bson() };
         if let Some(e) = self.estimated {
             d.insert("estimated", e);
         }
@@ -98,42 +129,54 @@ impl Seed {
     /// - `+SUM` inactive (a formula-looking id): every 8th interval.
     /// - `MTR-NEW` active: no readings at all (estimates are 0).
     pub fn standard(day: NaiveDate) -> Seed {
+        let mut s = Seed::default();
+        let first = midnight(day) - TimeDelta::days(3);
+        for d in 0..5 {
+            s.day_pattern(first + TimeDelta::days(d), 96, |_, _, eighths| Kwh::Num(0.125 * f64::from(eighths)));
+        }
+        s
+    }
+
+    /// The meters of [`Seed::standard`] and their readings of one day of `quarters` quarter-hours
+    /// from `start`; `kwh(meter, i, eighths)` stores the amount `eighths / 8` of the `meter`-th
+    /// meter (0 = `MTR-A`, ..., 4 = `+SUM`) at the `i`-th quarter-hour of the day.
+    pub fn day_pattern(&mut self, start: DateTime<Utc>, quarters: i32, kwh: impl Fn(i32, i32, i32) -> Kwh) {
         let meters =
             [("MTR-A", true), ("MTR-B", true), ("MTR-C", false), ("=CMD", true), ("+SUM", false), ("MTR-NEW", true)];
-        let mut s = Seed { meters: meters.iter().map(|(m, a)| ((*m).to_owned(), *a)).collect(), readings: Vec::new() };
-        let first = midnight(day) - TimeDelta::days(3);
-        for n in 0..5 * 96 {
-            let t = first + QUARTER * n;
-            let i = n % 96;
-            let eighths = |k: i32| Kwh::Num(0.125 * f64::from(k));
+        for (m, active) in meters {
+            if !self.meters.iter().any(|(id, _)| id == m) {
+                self.meters.push((m.to_owned(), active));
+            }
+        }
+        for i in 0..quarters {
+            let t = start + QUARTER * i;
             if i % 7 != 3 {
                 let estimated = match i % 10 {
                     5 => Some(true),
                     0 => Some(false),
                     _ => None,
                 };
-                s.push("MTR-A", t, eighths(i % 8 + 1), estimated);
+                self.push("MTR-A", t, kwh(0, i, i % 8 + 1), estimated);
             }
             if i % 2 == 0 && i % 16 != 2 {
-                s.push("MTR-B", t, eighths((i / 2) % 4 * 2 + 2), None);
+                self.push("MTR-B", t, kwh(1, i, (i / 2) % 4 * 2 + 2), None);
             }
             if i == 65 {
-                s.push("MTR-B", t, Kwh::Text("1.5"), None);
+                self.push("MTR-B", t, Kwh::Text("1.5"), None);
             }
             if i < 48 {
-                s.push("MTR-C", t, Kwh::Num(1.0), None);
+                self.push("MTR-C", t, kwh(2, i, 8), None);
             }
             if i % 4 == 0 {
-                s.push("=CMD", t, eighths(20 + i % 3), Some(false));
+                self.push("=CMD", t, kwh(3, i, 20 + i % 3), Some(false));
             }
             if i == 67 {
-                s.push("=CMD", t, Kwh::NaN, None);
+                self.push("=CMD", t, Kwh::NaN, None);
             }
             if i % 8 == 0 {
-                s.push("+SUM", t, Kwh::Num(0.375), None);
+                self.push("+SUM", t, kwh(4, i, 3), None);
             }
         }
-        s
     }
 
     pub fn push(&mut self, meter: &str, start: DateTime<Utc>, kwh: Kwh, estimated: Option<bool>) {
@@ -333,59 +376,9 @@ pub async fn count_docs(db: &TestDb, collection: &str) -> u64 {
         .unwrap_or_else(|e| panic!("count {collection}: {e}"))
 }
 
-/// A private moto with one bucket of this test's own, and a client to check what the binary wrote.
-pub struct S3 {
-    pub moto: crate::support::Moto,
-    pub client: aws_sdk_s3::Client,
-    pub bucket: String,
-}
-
-impl S3 {
-    pub async fn start() -> S3 {
-        let moto = crate::support::Moto::start();
-        let client = moto.s3().await;
-        let bucket = crate::support::unique_name("bkt").to_lowercase();
-        client.create_bucket().bucket(&bucket).send().await.unwrap_or_else(|e| panic!("create bucket {bucket}: {e:?}"));
-        S3 { moto, client, bucket }
-    }
-
-    /// `cli` writing its files to `s3://BUCKET/prefix/` on this moto.
-    pub fn point(&self, cli: Cli) -> Cli {
-        cli.env("AWS_ENDPOINT_URL", self.moto.endpoint()).env("OUTPUT_URL", format!("s3://{}/prefix/", self.bucket))
-    }
-
-    pub async fn get(&self, key: &str) -> Vec<u8> {
-        let out = self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("get s3://{}/{key}: {e:?}", self.bucket));
-        out.body.collect().await.unwrap_or_else(|e| panic!("read s3://{}/{key}: {e}", self.bucket)).to_vec()
-    }
-
-    /// Every key in the bucket, sorted.
-    pub async fn keys(&self) -> Vec<String> {
-        let out =
-            self.client.list_objects_v2().bucket(&self.bucket).send().await.unwrap_or_else(|e| panic!("list: {e:?}"));
-        let mut keys: Vec<String> = out.contents().iter().filter_map(|o| o.key().map(str::to_owned)).collect();
-        keys.sort();
-        keys
-    }
-
-    /// Multipart uploads started and neither completed nor aborted.
-    pub async fn open_uploads(&self) -> usize {
-        let out = self
-            .client
-            .list_multipart_uploads()
-            .bucket(&self.bucket)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("list multipart uploads: {e:?}"));
-        out.uploads().len()
-    }
+/// The bytes of `name` under `daily-usage/` in the output directory `root`.
+pub fn daily_file(root: &std::path::Path, name: &str) -> Vec<u8> {
+    std::fs::read(root.join("daily-usage").join(name)).unwrap_or_else(|e| panic!("read {name}: {e}"))
 }
 
 /// SHA-256 of `bytes`, hex.

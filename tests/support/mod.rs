@@ -11,9 +11,12 @@ pub mod http_relay;
 pub mod mongo;
 pub mod moto;
 pub mod names;
+pub mod own_mongo;
 pub mod proxy;
+pub mod s3;
 pub mod slow_uploads;
 pub mod spawned;
+pub mod upstream;
 
 pub use cli::{Cli, Output};
 pub use mongo::TestDb;

@@ -16,9 +16,13 @@ impl TestDb {
         let uri = std::env::var("IP_TEST_MONGODB_URI")
             .unwrap_or_else(|_| panic!("IP_TEST_MONGODB_URI is not set: run the tests through scripts/test"));
         let name = super::names::unique_name("t").replace('-', "_");
-        let client = Client::with_uri_str(&uri).await.unwrap_or_else(|e| panic!("bad IP_TEST_MONGODB_URI {uri}: {e}"));
-        let db = client.database(&name);
-        TestDb { uri, name, db }
+        TestDb::new_on(&uri, &name).await
+    }
+
+    /// The database `name` on the server at `uri` (a server of the test's own).
+    pub async fn new_on(uri: &str, name: &str) -> TestDb {
+        let client = Client::with_uri_str(uri).await.unwrap_or_else(|e| panic!("bad MongoDB URI {uri}: {e}"));
+        TestDb { uri: uri.to_owned(), name: name.to_owned(), db: client.database(name) }
     }
 
     /// The binary, pointed at this database.
