@@ -62,7 +62,18 @@ pub async fn mongo_with(cfg: &Config, patience: Patience) -> Result<Database, Ap
         || async { db.run_command(doc! { "ping": 1 }).await },
     )
     .await
-    .map_err(unreachable)?;
+    .map_err(|e| match *e.kind {
+        // Not an outage: the server answered and refused the credentials. Fix the setting.
+        mongodb::error::ErrorKind::Authentication { .. } => AppError::Config {
+            var: "MONGODB_URI",
+            value: cfg.mongodb_uri.to_string(),
+            reason: format!(
+                "the server refused its user name or password ({})",
+                secret::scrub_with(&describe(&e), &secret::secrets(uri))
+            ),
+        },
+        _ => unreachable(e),
+    })?;
     Ok(db)
 }
 

@@ -12,7 +12,9 @@ const USER: &str = "ipsecretuser";
 
 /// The forms of a password that must never show: each one, and its tail after any character the
 /// driver treats specially (what a misparse would print).
-const FORBIDDEN: &[&str] = &[USER, "ss-w0rd", "pa/ss", "p@ss", "pa%2Fss", "pa?ss", "pa#ss", "pa%40", "pa%25"];
+const FORBIDDEN: &[&str] = &[
+    USER, "ss-w0rd", "pa/ss", "p@ss", "pa%2Fss", "pa?ss", "pa#ss", "pa%40", "pa%25", "pa:ss", "pa%zz", "pa%3A", "ss%3F",
+];
 
 #[test]
 fn no_part_of_the_mongodb_user_or_password_reaches_any_output() {
@@ -26,10 +28,15 @@ fn no_part_of_the_mongodb_user_or_password_reaches_any_output() {
         format!("mongodb://{USER}:pa#ss-w0rd@127.0.0.1:{port}/?{quick}"),
         format!("mongodb://{USER}:pa/ss-w0rd@127.0.0.1:{port}/?{quick}&appName=a@b"),
         format!("mongodb+srv://{USER}:pa/ss-w0rd@cluster0.example.invalid/db"),
+        format!("mongodb://{USER}:pa:ss-w0rd@127.0.0.1:{port}/?{quick}"),
+        format!("mongodb://{USER}:pa%zzss-w0rd@127.0.0.1:{port}/?{quick}"),
         // Valid, percent-encoded: the server is unreachable, exit 1.
         format!("mongodb://{USER}:pa%2Fss-w0rd@127.0.0.1:{port}/?{quick}"),
         format!("mongodb://{USER}:pa%40ss-w0rd@127.0.0.1:{port},127.0.0.1:{port}/db?{quick}&appName=a@b"),
         format!("mongodb://{USER}:pa%25ss-w0rd@127.0.0.1:{port}/?{quick}"),
+        format!("mongodb://{USER}:pa%3Ass%3F%23-w0rd@127.0.0.1:{port}/?{quick}"),
+        // Valid, percent-encoded, `+srv`: its DNS lookup fails (a configuration error).
+        format!("mongodb+srv://{USER}:pa%2Fss-w0rd@cluster0.example.invalid/db"),
     ];
     for uri in &uris {
         let base = || Cli::new().env("MONGODB_URI", uri).env("LOG_FORMAT", "json").env("MONGODB_DATABASE", "secrets");
@@ -160,18 +167,23 @@ async fn runs_authenticate_with_a_password_full_of_reserved_characters_and_never
     assert_eq!(readings(&db).await, canonical(&want), "the estimates were written");
     let (ledger, data) = (history(&db, None), readings(&db).await);
 
-    // The wrong password: one error line at once (not retried), exit 1 (MongoDB cannot be used),
-    // nothing written.
+    // The wrong password: one error line at once (not retried), exit 3 (a configuration error:
+    // the server answered and refused it), nothing written.
     let wrong_password = format!("{AUTH_PASSWORD}X9");
     let wrong = server.uri(Some(&format!("{AUTH_USER}:{}", percent_encoded(&wrong_password))), "authSource=admin");
-    let out = cli(&wrong).args(file).run().expect_code(1);
+    let out = cli(&wrong).args(file).run().expect_code(3);
     shows_no_secret("a wrong password", &out, &[AUTH_USER, &wrong_password]);
     let errors = error_lines(&out.stderr);
     assert_eq!(errors.len(), 1, "{}", out.stderr);
-    assert!(errors[0].contains("authentication failed"), "{}", errors[0]);
+    assert!(
+        errors[0].contains("MONGODB_URI") && errors[0].contains("refused its user name or password"),
+        "{}",
+        errors[0]
+    );
+    assert!(errors[0].contains("uthentication failed"), "{}", errors[0]);
     assert!(!out.stderr.contains("transient error, retrying"), "a wrong password is not retried:\n{}", out.stderr);
     assert!(errors[0].contains("mongodb://****@127.0.0.1"), "the URI is shown without its userinfo: {}", errors[0]);
-    assert!(out.stderr.lines().any(|l| l.starts_with('{') && l.contains("\"exit_code\":1")), "{}", out.stderr);
+    assert!(out.stderr.lines().any(|l| l.starts_with('{') && l.contains("\"exit_code\":3")), "{}", out.stderr);
     let after: Vec<_> = history(&db, None).iter().map(|e| (e.window_start.clone(), e.attempts)).collect();
     assert_eq!(after, ledger.iter().map(|e| (e.window_start.clone(), e.attempts)).collect::<Vec<_>>());
     assert_eq!(readings(&db).await, data, "readings untouched");
