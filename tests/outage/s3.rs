@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 
 use super::common::{failed_clearly, retry_waits, timed};
 use crate::support::fixtures::{S3, Seed, date, history};
+use crate::support::lost_completion::LostCompletion;
 use crate::support::{Proxy, TestDb};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -72,4 +73,33 @@ async fn s3_gone_mid_upload_fails_the_window_leaves_no_partial_object_and_the_ne
         }
     }
     eprintln!("S3 outage: {left_open} upload(s) left open by the failed run, aborted by the next");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_completed_upload_whose_answer_was_lost_counts_as_written_and_the_day_succeeds() {
+    let (db, clean, s3) = (TestDb::new().await, TestDb::new().await, S3::start().await);
+    for d in [&db, &clean] {
+        Seed::standard(date("2026-01-15")).insert(d).await;
+    }
+    let relay = LostCompletion::start(s3.moto.port);
+    let run = ["run", "--process", "FileGeneration", "--at", "2026-01-16T02:30:00Z"];
+
+    // The CSV's completion reaches moto, its answer does not: the retry finds the upload gone.
+    let out = s3.point(db.cli()).env("AWS_ENDPOINT_URL", relay.endpoint()).args(run).run().success();
+    assert!(relay.lost_one(), "a completion's answer was dropped");
+    assert_eq!(retry_waits(&out.stderr, "s3 complete multipart upload").len(), 1, "retried once:\n{}", out.stderr);
+    let runs = history(&db, Some("FileGeneration"));
+    let got: Vec<_> = runs.iter().map(|e| (e.status.as_str(), e.attempts)).collect();
+    assert_eq!(got, vec![("succeeded", 1)], "the day succeeded at its first attempt");
+    assert_eq!(s3.open_uploads().await, 0, "no upload left open");
+
+    let clean_cli = s3.point(clean.cli()).env("OUTPUT_URL", format!("s3://{}/clean/", s3.bucket));
+    clean_cli.args(run).run().success();
+    for ext in ["csv", "manifest.json"] {
+        let (got, want) = (
+            s3.get(&format!("prefix/daily-usage/2026-01-15.{ext}")).await,
+            s3.get(&format!("clean/daily-usage/2026-01-15.{ext}")).await,
+        );
+        assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(&want), "{ext} differs from a clean run's");
+    }
 }

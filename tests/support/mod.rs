@@ -8,6 +8,7 @@ pub mod cloudwatch_cbor;
 pub mod faults;
 pub mod fixtures;
 pub mod http_relay;
+pub mod lost_completion;
 pub mod mongo;
 pub mod moto;
 pub mod names;

@@ -230,20 +230,36 @@ impl S3Upload {
         let url = self.url();
         let s = &self.store;
         let parts = CompletedMultipartUpload::builder().set_parts(Some(self.parts.clone())).build();
-        let done = retry(s.retry, "s3 complete multipart upload", &s.cancel, StoreError::is_transient, || async {
-            s.client
-                .complete_multipart_upload()
-                .bucket(&s.bucket)
-                .key(&self.key)
-                .upload_id(&self.upload_id)
-                .multipart_upload(parts.clone())
-                .send()
-                .await
-                .map_err(s3_error("completing upload of", &url))
+        let mut attempt = 0u32;
+        let done = retry(s.retry, "s3 complete multipart upload", &s.cancel, StoreError::is_transient, || {
+            attempt += 1;
+            let retried = attempt > 1;
+            let (url, parts, key, upload_id) = (&url, parts.clone(), &self.key, &self.upload_id);
+            async move {
+                let sent = s
+                    .client
+                    .complete_multipart_upload()
+                    .bucket(&s.bucket)
+                    .key(key)
+                    .upload_id(upload_id)
+                    .multipart_upload(parts)
+                    .send()
+                    .await;
+                match sent {
+                    Ok(_) => Ok(()),
+                    // The upload is gone, and only this run (it holds the process lease) completes
+                    // or aborts it: an earlier attempt completed it and its answer was lost.
+                    Err(e) if retried && e.code() == Some("NoSuchUpload") => {
+                        tracing::info!(url = %url, "the upload was completed by an earlier attempt whose answer was lost");
+                        Ok(())
+                    }
+                    Err(e) => Err(s3_error("completing upload of", url)(e)),
+                }
+            }
         })
         .await;
         match done {
-            Ok(_) => Ok(self.bytes),
+            Ok(()) => Ok(self.bytes),
             Err(e) => {
                 // Leave nothing open behind a failure.
                 let _ = abort(&s.client, &s.bucket, &self.key, &self.upload_id).await;
