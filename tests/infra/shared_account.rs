@@ -1,9 +1,8 @@
 //! What others own in a shared account stays theirs: foreign tags, policies added by hand.
-//! And the MongoDB URI secret in its other forms, with its KMS key.
 
 use aws_sdk_s3::types::{Tag, Tagging};
 
-use crate::infra::harness::{BUCKET, Deploy, SECRET, inline_policy, resource_count, strings};
+use crate::infra::harness::{BUCKET, Deploy, resource_count};
 use crate::support::Moto;
 
 /// An administrator policy attached by hand (moto does not load AWS's managed policies, so it is a
@@ -106,47 +105,4 @@ async fn foreign_tags_and_hand_added_policies_survive_apply_and_show_as_drift() 
     assert!(plan.stdout.contains("Nothing to apply."), "{}", plan.stdout);
     assert!(plan.stdout.contains("left inline policy kms-by-hand"), "{}", plan.stdout);
     d.infra(&moto, &["plan", "--detailed-exitcode"]).expect_code(2);
-}
-
-#[tokio::test]
-async fn the_kms_key_of_a_partial_secret_arn_with_a_json_key_gets_its_grant() {
-    let moto = Moto::start();
-    let d = Deploy::new(&moto, "");
-    let key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
-    // The partial ARN (no random suffix) with a JSON key and an empty version stage and id.
-    let reference = "arn:aws:secretsmanager:us-east-1:123456789012:secret:mongo-uri:uri::";
-    d.edit(SECRET, reference);
-    d.edit("mongodb_database = \"ipdb\"", &format!("mongodb_database = \"ipdb\"\nmongodb_uri_kms_key = \"{key}\""));
-    d.infra(&moto, &["apply", "--auto-approve"]).success();
-    d.infra(&moto, &["plan", "--detailed-exitcode"]).expect_code(0);
-
-    let conf = moto.sdk_config().await;
-    let iam = aws_sdk_iam::Client::new(&conf);
-    let doc = inline_policy(&iam, "IntervalProcessing-TaskExecution", "task-execution").await;
-    let statements = doc["Statement"].as_array().cloned().unwrap_or_default();
-    let by_sid = |sid: &str| {
-        statements.iter().find(|s| s["Sid"] == sid).cloned().unwrap_or_else(|| panic!("no statement {sid}: {doc}"))
-    };
-    let read = by_sid("ReadMongoUri");
-    assert_eq!(strings(&read["Action"]), ["secretsmanager:GetSecretValue"]);
-    assert_eq!(
-        strings(&read["Resource"]),
-        ["arn:aws:secretsmanager:us-east-1:123456789012:secret:mongo-uri-??????"],
-        "a partial ARN matches the secret's full ARN"
-    );
-    let decrypt = by_sid("DecryptMongoUri");
-    assert_eq!(strings(&decrypt["Action"]), ["kms:Decrypt"]);
-    assert_eq!(strings(&decrypt["Resource"]), [key]);
-    assert_eq!(decrypt["Condition"]["StringEquals"]["kms:ViaService"], "secretsmanager.us-east-1.amazonaws.com");
-
-    // ECS gets the reference as written.
-    let ecs = aws_sdk_ecs::Client::new(&conf);
-    let td = ecs
-        .describe_task_definition()
-        .task_definition("IntervalProcessing-FileGeneration")
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e:?}"));
-    let secrets = td.task_definition().map(|t| t.container_definitions()[0].secrets().to_vec()).unwrap_or_default();
-    assert_eq!(secrets.iter().map(|s| (s.name(), s.value_from())).collect::<Vec<_>>(), [("MONGODB_URI", reference)]);
 }
