@@ -105,4 +105,70 @@ async fn foreign_tags_and_hand_added_policies_survive_apply_and_show_as_drift() 
     assert!(plan.stdout.contains("Nothing to apply."), "{}", plan.stdout);
     assert!(plan.stdout.contains("left inline policy kms-by-hand"), "{}", plan.stdout);
     d.infra(&moto, &["plan", "--detailed-exitcode"]).expect_code(2);
+
+    // destroy keeps the two roles with someone else's policies whole, deletes everything else, says
+    // which roles it kept, why and what to do, and exits 1 (incomplete).
+    let out = d.infra(&moto, &["destroy", "--auto-approve"]).expect_code(1);
+    let deleted = format!("Destroy complete: {} deleted.", resource_count() - 2);
+    assert!(out.stdout.contains(&deleted), "{}", out.stdout);
+    assert!(out.stdout.contains("deleted iam_role IntervalProcessing-Scheduler"), "{}", out.stdout);
+    let keeping: Vec<&str> = out.stdout.lines().filter(|l| l.starts_with("keeping ")).collect();
+    assert_eq!(keeping.len(), 2, "{}", out.stdout);
+    for (role, policy, command) in [
+        (
+            "IntervalProcessing-TaskExecution",
+            "inline policy kms-by-hand",
+            "aws iam delete-role-policy --role-name IntervalProcessing-TaskExecution --policy-name kms-by-hand",
+        ),
+        (
+            "IntervalProcessing-Task",
+            &format!("attached managed policy {ADMIN}") as &str,
+            &format!("aws iam detach-role-policy --role-name IntervalProcessing-Task --policy-arn {ADMIN}") as &str,
+        ),
+    ] {
+        let line = keeping
+            .iter()
+            .find(|l| l.starts_with(&format!("keeping iam_role {role} (")))
+            .unwrap_or_else(|| panic!("{role} kept:\n{}", out.stdout));
+        assert!(line.contains(policy) && line.contains(command) && line.contains("run destroy again"), "{line}");
+    }
+    assert!(out.stderr.contains("destroy is incomplete: 2 managed resource(s) were kept"), "{}", out.stderr);
+    // Untouched: the file's own inline policies stay too.
+    let inline = |role: &'static str| {
+        let iam = iam.clone();
+        async move {
+            let names = iam.list_role_policies().role_name(role).send().await.unwrap_or_else(|e| panic!("{e:?}"));
+            let mut names = names.policy_names().to_vec();
+            names.sort();
+            names
+        }
+    };
+    assert_eq!(inline("IntervalProcessing-TaskExecution").await, ["kms-by-hand", "task-execution"]);
+    assert_eq!(inline("IntervalProcessing-Task").await, ["output"]);
+    let attached = iam
+        .list_attached_role_policies()
+        .role_name("IntervalProcessing-Task")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(attached.attached_policies().iter().filter_map(|p| p.policy_arn()).collect::<Vec<_>>(), [ADMIN]);
+
+    // Once the policies are removed by hand, destroy deletes the two roles.
+    iam.detach_role_policy()
+        .role_name("IntervalProcessing-Task")
+        .policy_arn(ADMIN)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    iam.delete_role_policy()
+        .role_name("IntervalProcessing-TaskExecution")
+        .policy_name("kms-by-hand")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let out = d.infra(&moto, &["destroy", "--auto-approve"]).success();
+    assert!(out.stdout.contains("Destroy complete: 2 deleted."), "{}", out.stdout);
+    for role in ["IntervalProcessing-TaskExecution", "IntervalProcessing-Task"] {
+        assert!(iam.get_role().role_name(role).send().await.is_err(), "{role} deleted");
+    }
 }
