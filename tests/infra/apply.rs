@@ -236,6 +236,22 @@ async fn apply_from_nothing_creates_every_resource_as_configured() {
             "{input}"
         );
     }
+    // Every schedule's tasks carry the managed tags: propagated from the task definition, plus
+    // ECS's own (cluster, service) tags.
+    for p in crate::support::process_names() {
+        let name = format!("Run-IntervalProcessing-{p}");
+        let s = sch
+            .get_schedule()
+            .group_name("intervalprocessing")
+            .name(&name)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        let ecs_params =
+            s.target().and_then(|t| t.ecs_parameters()).unwrap_or_else(|| panic!("{name}: no ECS parameters"));
+        assert_eq!(ecs_params.propagate_tags().map(|p| p.as_str()), Some("TASK_DEFINITION"), "{name}");
+        assert_eq!(ecs_params.enable_ecs_managed_tags(), Some(true), "{name}");
+    }
 }
 
 #[tokio::test]
