@@ -135,13 +135,15 @@ fn lit(s: &str) -> String {
     format!("{s:?}")
 }
 
+/// What the row shows, top-level overrides, tables, and the key named in the error (`None`: accepted).
+type Row<'a> = (&'a str, Vec<(&'a str, String)>, String, Option<&'a str>);
+
 #[test]
 fn validate_rejects_names_tags_and_partitions_that_aws_rejects_and_accepts_every_supported_partition() {
     let kms = |p: &str, r: &str| lit(&format!("arn:{p}:kms:{r}:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"));
     let secret = |p: &str, r: &str| lit(&format!("arn:{p}:secretsmanager:{r}:123456789012:secret:mongo-AbCdEf"));
     let region = |r: &str| ("region", lit(r));
-    // (what the row shows, top-level overrides, tables, the key named in the error or None = accepted)
-    let rows: Vec<(&str, Vec<(&str, String)>, String, Option<&str>)> = vec![
+    let rows: Vec<Row> = vec![
         ("cluster with a dot", vec![("cluster", lit("prod.cluster"))], String::new(), Some("cluster")),
         ("cluster of 256 characters", vec![("cluster", lit(&"c".repeat(256)))], String::new(), Some("cluster")),
         ("cluster of 255 characters", vec![("cluster", lit(&"c".repeat(255)))], String::new(), None),
