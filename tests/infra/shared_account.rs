@@ -9,6 +9,21 @@ use crate::support::Moto;
 /// customer-managed copy of AdministratorAccess).
 const ADMIN: &str = "arn:aws:iam::123456789012:policy/AdministratorAccessByHand";
 
+/// The names of the role's inline policies, sorted.
+async fn inline(iam: &aws_sdk_iam::Client, role: &str) -> Vec<String> {
+    let out = iam.list_role_policies().role_name(role).send().await.unwrap_or_else(|e| panic!("{role}: {e:?}"));
+    let mut names = out.policy_names().to_vec();
+    names.sort();
+    names
+}
+
+/// The ARNs of the managed policies attached to the role.
+async fn attached(iam: &aws_sdk_iam::Client, role: &str) -> Vec<String> {
+    let out =
+        iam.list_attached_role_policies().role_name(role).send().await.unwrap_or_else(|e| panic!("{role}: {e:?}"));
+    out.attached_policies().iter().filter_map(|p| p.policy_arn().map(str::to_owned)).collect()
+}
+
 #[tokio::test]
 async fn foreign_tags_and_hand_added_policies_survive_apply_and_show_as_drift() {
     let moto = Moto::start();
@@ -83,22 +98,8 @@ async fn foreign_tags_and_hand_added_policies_survive_apply_and_show_as_drift() 
     }
     let lc = s3.get_bucket_lifecycle_configuration().bucket(BUCKET).send().await.unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(lc.rules()[0].abort_incomplete_multipart_upload().and_then(|a| a.days_after_initiation()), Some(3));
-    let attached = iam
-        .list_attached_role_policies()
-        .role_name("IntervalProcessing-Task")
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e:?}"));
-    assert_eq!(attached.attached_policies().iter().filter_map(|p| p.policy_arn()).collect::<Vec<_>>(), [ADMIN]);
-    let inline = iam
-        .list_role_policies()
-        .role_name("IntervalProcessing-TaskExecution")
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e:?}"));
-    let mut names = inline.policy_names().to_vec();
-    names.sort();
-    assert_eq!(names, ["kms-by-hand", "task-execution"]);
+    assert_eq!(attached(&iam, "IntervalProcessing-Task").await, [ADMIN]);
+    assert_eq!(inline(&iam, "IntervalProcessing-TaskExecution").await, ["kms-by-hand", "task-execution"]);
 
     // Still drift, and nothing else.
     let plan = d.infra(&moto, &["apply", "--auto-approve"]).success();
@@ -134,24 +135,9 @@ async fn foreign_tags_and_hand_added_policies_survive_apply_and_show_as_drift() 
     }
     assert!(out.stderr.contains("destroy is incomplete: 2 managed resource(s) were kept"), "{}", out.stderr);
     // Untouched: the file's own inline policies stay too.
-    let inline = |role: &'static str| {
-        let iam = iam.clone();
-        async move {
-            let names = iam.list_role_policies().role_name(role).send().await.unwrap_or_else(|e| panic!("{e:?}"));
-            let mut names = names.policy_names().to_vec();
-            names.sort();
-            names
-        }
-    };
-    assert_eq!(inline("IntervalProcessing-TaskExecution").await, ["kms-by-hand", "task-execution"]);
-    assert_eq!(inline("IntervalProcessing-Task").await, ["output"]);
-    let attached = iam
-        .list_attached_role_policies()
-        .role_name("IntervalProcessing-Task")
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e:?}"));
-    assert_eq!(attached.attached_policies().iter().filter_map(|p| p.policy_arn()).collect::<Vec<_>>(), [ADMIN]);
+    assert_eq!(inline(&iam, "IntervalProcessing-TaskExecution").await, ["kms-by-hand", "task-execution"]);
+    assert_eq!(inline(&iam, "IntervalProcessing-Task").await, ["output"]);
+    assert_eq!(attached(&iam, "IntervalProcessing-Task").await, [ADMIN]);
 
     // Once the policies are removed by hand, destroy deletes the two roles.
     iam.detach_role_policy()
