@@ -25,15 +25,14 @@ async fn ecs_service_linked_roles(iam: &aws_sdk_iam::Client) -> usize {
 async fn first_apply_on_a_new_account_with_slow_iam_succeeds_in_one_command() {
     let moto = Moto::start();
     // In the order apply meets them: the cluster is refused until 3 s after the service-linked role
-    // was created, task definitions until 8 s after their roles were created, schedules until 14 s
-    // after their role changed. Each is still refused when the one before it got through (the
-    // retries overshoot by at most their last wait).
+    // was created, task definitions until 4 s after their roles were created, schedules until 5 s
+    // after their role changed; each at least once, however slow the machine.
     let faults = AwsFaults::start(
         moto.port,
         Faults {
             slr_delay: Duration::from_secs(3),
-            task_role_delay: Duration::from_secs(8),
-            role_delay: Duration::from_secs(14),
+            task_role_delay: Duration::from_secs(4),
+            role_delay: Duration::from_secs(5),
             ..Faults::default()
         },
     );

@@ -16,10 +16,13 @@
 //!   `GetScheduleGroup` answers the group with `State: DELETING` (moto deletes at once).
 //! - **Any other error** of `scheduler:CreateSchedule`, every time (`schedule_error`).
 //!
+//! Each delayed fault is answered for its delay after the change, and in any case once after it,
+//! so a test on a loaded machine (where the call may come later than the delay) still meets it.
+//!
 //! Everything else is forwarded to moto unchanged, one request per connection (`Connection: close`).
 //! [`AwsFaults::injected`] lists every fault answered, so a test can prove that it met them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -75,6 +78,8 @@ struct State {
     slr_created: Mutex<Option<Instant>>,
     role_changed: Mutex<HashMap<String, Instant>>,
     role_created: Mutex<HashMap<String, Instant>>,
+    /// The faults answered at least once: (call, the change it was answered for).
+    met: Mutex<HashSet<(String, Instant)>>,
     groups_deleted: Mutex<HashMap<String, Instant>>,
     injected: Mutex<Vec<String>>,
 }
@@ -92,6 +97,7 @@ impl AwsFaults {
             slr_created: Mutex::new(None),
             role_changed: Mutex::new(HashMap::new()),
             role_created: Mutex::new(HashMap::new()),
+            met: Mutex::new(HashSet::new()),
             groups_deleted: Mutex::new(HashMap::new()),
             injected: Mutex::new(Vec::new()),
         });
@@ -147,8 +153,9 @@ impl State {
         let (method, path) = r.method_path();
         let target = r.header("x-amz-target").unwrap_or_default();
         if target.ends_with(".CreateCluster") && String::from_utf8_lossy(&r.body).contains("\"capacityProviders\"") {
-            let ready = lock(&self.slr_created).is_some_and(|t| t.elapsed() >= self.faults.slr_delay);
-            if !ready {
+            let created = *lock(&self.slr_created);
+            let refused = created.is_none_or(|t| self.refuse("ecs:CreateCluster", t, self.faults.slr_delay));
+            if refused {
                 lock(&self.injected).push("ecs:CreateCluster".to_owned());
                 let body = format!(r#"{{"__type":"InvalidParameterException","message":"{SLR_MESSAGE}"}}"#);
                 return Some(response(400, "application/x-amz-json-1.1", None, &body));
@@ -156,7 +163,8 @@ impl State {
         }
         if method == "GET"
             && let Some(group) = schedule_group_of(path)
-            && lock(&self.groups_deleted).get(&group).is_some_and(|t| t.elapsed() < self.faults.role_delay)
+            && let Some(deleted) = lock(&self.groups_deleted).get(&group).copied()
+            && self.refuse("scheduler:GetScheduleGroup", deleted, self.faults.role_delay)
         {
             lock(&self.injected).push("scheduler:GetScheduleGroup".to_owned());
             let body = format!(
@@ -166,11 +174,16 @@ impl State {
         }
         if target.ends_with(".RegisterTaskDefinition") {
             let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap_or_default();
-            let fresh = ["executionRoleArn", "taskRoleArn"].iter().any(|k| {
-                let role = body[k].as_str().unwrap_or_default().rsplit('/').next().unwrap_or_default();
-                lock(&self.role_created).get(role).is_some_and(|t| t.elapsed() < self.faults.task_role_delay)
-            });
-            if fresh {
+            // The later of the two roles' creations.
+            let created = ["executionRoleArn", "taskRoleArn"]
+                .iter()
+                .filter_map(|k| {
+                    let role = body[k].as_str().unwrap_or_default().rsplit('/').next().unwrap_or_default();
+                    lock(&self.role_created).get(role).copied()
+                })
+                .max();
+            let call = "ecs:RegisterTaskDefinition";
+            if created.is_some_and(|t| self.refuse(call, t, self.faults.task_role_delay)) {
                 lock(&self.injected).push("ecs:RegisterTaskDefinition".to_owned());
                 let body = r#"{"__type":"ClientException","message":"Role is not valid"}"#;
                 return Some(response(400, "application/x-amz-json-1.1", None, body));
@@ -189,15 +202,26 @@ impl State {
             let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap_or_default();
             let role_arn = body["Target"]["RoleArn"].as_str().unwrap_or_default();
             let role = role_arn.rsplit('/').next().unwrap_or_default();
-            let fresh = lock(&self.role_changed).get(role).is_some_and(|t| t.elapsed() < self.faults.role_delay);
-            if fresh {
-                let action = if method == "POST" { "CreateSchedule" } else { "UpdateSchedule" };
-                lock(&self.injected).push(format!("scheduler:{action}"));
+            let call = if method == "POST" { "scheduler:CreateSchedule" } else { "scheduler:UpdateSchedule" };
+            let changed = lock(&self.role_changed).get(role).copied();
+            if changed.is_some_and(|t| self.refuse(call, t, self.faults.role_delay)) {
+                lock(&self.injected).push(call.to_owned());
                 let body = format!(r#"{{"Message":"{SCHEDULER_MESSAGE}"}}"#);
                 return Some(response(400, "application/json", Some("ValidationException"), &body));
             }
         }
         None
+    }
+
+    /// Whether to refuse `call` because of a change at `since`: for `delay` after it, and in any
+    /// case the first time after it (with a `delay` at all), so that a test on a slow machine still
+    /// meets every fault it asked for.
+    fn refuse(&self, call: &str, since: Instant, delay: Duration) -> bool {
+        if delay.is_zero() {
+            return false;
+        }
+        let first = lock(&self.met).insert((call.to_owned(), since));
+        first || since.elapsed() < delay
     }
 
     /// The answer to give instead of moto's to a request that was carried out, if any.
