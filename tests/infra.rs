@@ -10,6 +10,7 @@ mod operate;
 mod parliament;
 mod policies;
 mod redrive;
+mod secrets;
 mod shared_account;
 mod validate;
 mod verify;

@@ -189,7 +189,7 @@ fn compare(want: Resource, have: Option<Resource>) -> Change {
 
 /// Takes the inline and attached policies the file does not declare out of `have` (so they are
 /// not planned as changes) and returns them as drift.
-fn undeclared_policies(want: &Role, have: &mut Role) -> Vec<Drift> {
+pub fn undeclared_policies(want: &Role, have: &mut Role) -> Vec<Drift> {
     let mut out = Vec::new();
     let drift = |what: String| Drift { kind: "iam_role", id: want.name.clone(), what };
     have.policies.retain(|name, _| {

@@ -3,14 +3,18 @@
 //!
 //! | form | example | IAM resource |
 //! |---|---|---|
-//! | Secrets Manager, complete ARN | `arn:aws:secretsmanager:R:A:secret:name-AbCdEf` | the ARN |
+//! | Secrets Manager, complete ARN | `arn:aws:secretsmanager:R:A:secret:name-AbCdEf` | the ARN and `ARN-??????` |
 //! | Secrets Manager, partial ARN (no random suffix) | `arn:aws:secretsmanager:R:A:secret:name` | `…:secret:name-??????` |
 //! | either, with JSON key / version | `…:secret:name-AbCdEf:password:AWSCURRENT:` | the secret's ARN as above |
 //! | SSM parameter ARN | `arn:aws:ssm:R:A:parameter/path/name` | the ARN |
 //! | SSM parameter name (same region) | `/path/name` or `name` | `arn:P:ssm:REGION:ACCOUNT:parameter/path/name` |
 //!
-//! A secret name that itself ends in `-` and six letters or digits looks like a complete ARN; AWS
-//! advises against such names, and they are taken as complete here.
+//! A reference whose name ends in `-` and six letters or digits cannot be told apart: it is the
+//! complete ARN of secret `name` (the suffix is the random one Secrets Manager appended), or the
+//! partial ARN of a secret whose own name ends like that (`prod/mongo-backup`, whose complete ARN is
+//! `…:secret:prod/mongo-backup-XyZ123`). Both resources are granted, so ECS is never denied; each
+//! matches at most one secret (the one with that complete ARN, the one named exactly that), so the
+//! ambiguity costs at most a read of one other secret of that exact name.
 
 use crate::partition::{Partition, partition_of};
 
@@ -26,7 +30,7 @@ pub struct SecretRef {
     pub store: SecretStore,
     /// Region of the secret (`None` for a parameter name: the deployment's region).
     region: Option<String>,
-    /// What IAM must allow (account filled in by [`SecretRef::iam_resource`] for parameter names).
+    /// What IAM must allow (account filled in by [`SecretRef::iam_resources`] for parameter names).
     resource: Resource,
     /// What the secret is looked up by: the secret's ARN without JSON key and version, or the
     /// parameter's ARN or name as written.
@@ -35,7 +39,7 @@ pub struct SecretRef {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Resource {
-    Arn(String),
+    Arns(Vec<String>),
     ParameterName(String),
 }
 
@@ -78,7 +82,7 @@ impl SecretRef {
                 Ok(SecretRef {
                     store: SecretStore::ParameterStore,
                     region: Some(arn_region.to_owned()),
-                    resource: Resource::Arn(value.to_owned()),
+                    resource: Resource::Arns(vec![value.to_owned()]),
                     id: value.to_owned(),
                 })
             }
@@ -88,11 +92,11 @@ impl SecretRef {
         }
     }
 
-    /// The IAM resource that ECS's `GetSecretValue` / `GetParameters` call will be checked against.
-    pub fn iam_resource(&self, partition: &str, region: &str, account: &str) -> String {
+    /// The IAM resources that ECS's `GetSecretValue` / `GetParameters` call will be checked against.
+    pub fn iam_resources(&self, partition: &str, region: &str, account: &str) -> Vec<String> {
         match &self.resource {
-            Resource::Arn(a) => a.clone(),
-            Resource::ParameterName(n) => format!("arn:{partition}:ssm:{region}:{account}:parameter/{n}"),
+            Resource::Arns(a) => a.clone(),
+            Resource::ParameterName(n) => vec![format!("arn:{partition}:ssm:{region}:{account}:parameter/{n}")],
         }
     }
 
@@ -175,14 +179,18 @@ fn secrets_manager(value: &str, fields: &[&str]) -> Result<SecretRef, String> {
         return Err(format!("{value:?}: {name:?} is not a secret name (1-512 of letters, digits and /_+=.@-)"));
     }
     let arn = fields[..7].join(":");
-    let complete = name.rsplit_once('-').is_some_and(|(head, suffix)| {
+    // ECS requests the secret by its complete ARN. A partial ARN lacks the `-` and six random
+    // characters Secrets Manager appends: `ARN-??????` matches exactly those. A name that already
+    // ends like that may be either (see the module documentation): both are granted.
+    let maybe_complete = name.rsplit_once('-').is_some_and(|(head, suffix)| {
         !head.is_empty() && suffix.len() == 6 && suffix.bytes().all(|b| b.is_ascii_alphanumeric())
     });
-    let resource = if complete { arn.clone() } else { format!("{arn}-??????") };
+    let partial = format!("{arn}-??????");
+    let resources = if maybe_complete { vec![arn.clone(), partial] } else { vec![partial] };
     Ok(SecretRef {
         store: SecretStore::SecretsManager,
         region: Some(fields[3].to_owned()),
-        resource: Resource::Arn(resource),
+        resource: Resource::Arns(resources),
         id: arn,
     })
 }
@@ -194,49 +202,67 @@ mod tests {
     const ACCOUNT: &str = "123456789012";
 
     #[test]
-    fn every_form_ecs_accepts_gives_the_resource_ecs_requests() {
+    fn every_form_ecs_accepts_gives_the_resources_ecs_requests() {
         let sm = "arn:aws:secretsmanager:us-east-1:123456789012:secret";
         let ssm = "arn:aws:ssm:us-east-1:123456789012:parameter";
-        for (value, store, resource) in [
+        let version = "0a1b2c3d-1111-2222-3333-444455556666";
+        // A name ending in `-` and six letters or digits: complete, or partial of a secret named so.
+        let either = |arn: &str| vec![arn.to_owned(), format!("{arn}-??????")];
+        for (value, store, resources) in [
             (
                 format!("{sm}:prod/mongodb-uri-AbCdEf"),
                 SecretStore::SecretsManager,
-                format!("{sm}:prod/mongodb-uri-AbCdEf"),
+                either(&format!("{sm}:prod/mongodb-uri-AbCdEf")),
             ),
-            (format!("{sm}:prod/mongodb-uri"), SecretStore::SecretsManager, format!("{sm}:prod/mongodb-uri-??????")),
-            (format!("{sm}:mongo"), SecretStore::SecretsManager, format!("{sm}:mongo-??????")),
-            (format!("{sm}:prod/db-AbCdEf:uri::"), SecretStore::SecretsManager, format!("{sm}:prod/db-AbCdEf")),
+            (
+                format!("{sm}:prod/mongodb-uri"),
+                SecretStore::SecretsManager,
+                vec![format!("{sm}:prod/mongodb-uri-??????")],
+            ),
+            (format!("{sm}:mongo"), SecretStore::SecretsManager, vec![format!("{sm}:mongo-??????")]),
+            // A partial ARN whose own name ends like a suffix: ECS requests `…:mongo-backup-XyZ123`.
+            (
+                format!("{sm}:prod/mongo-backup"),
+                SecretStore::SecretsManager,
+                either(&format!("{sm}:prod/mongo-backup")),
+            ),
+            (
+                format!("{sm}:prod/db-AbCdEf:uri::"),
+                SecretStore::SecretsManager,
+                either(&format!("{sm}:prod/db-AbCdEf")),
+            ),
             (
                 format!("{sm}:prod/db-AbCdEf:uri:AWSCURRENT:"),
                 SecretStore::SecretsManager,
-                format!("{sm}:prod/db-AbCdEf"),
+                either(&format!("{sm}:prod/db-AbCdEf")),
             ),
             (
-                format!("{sm}:prod/db:uri::0a1b2c3d-1111-2222-3333-444455556666"),
+                format!("{sm}:prod/db-AbCdEf:uri::{version}"),
                 SecretStore::SecretsManager,
-                format!("{sm}:prod/db-??????"),
+                either(&format!("{sm}:prod/db-AbCdEf")),
             ),
+            (format!("{sm}:prod/db:uri::{version}"), SecretStore::SecretsManager, vec![format!("{sm}:prod/db-??????")]),
             (
                 "arn:aws:secretsmanager:eu-west-1:210987654321:secret:shared-XyZ123".to_owned(),
                 SecretStore::SecretsManager,
-                "arn:aws:secretsmanager:eu-west-1:210987654321:secret:shared-XyZ123".to_owned(),
+                either("arn:aws:secretsmanager:eu-west-1:210987654321:secret:shared-XyZ123"),
             ),
             (
                 format!("{ssm}/intervalprocessing/mongodb-uri"),
                 SecretStore::ParameterStore,
-                format!("{ssm}/intervalprocessing/mongodb-uri"),
+                vec![format!("{ssm}/intervalprocessing/mongodb-uri")],
             ),
-            (format!("{ssm}/mongodb-uri"), SecretStore::ParameterStore, format!("{ssm}/mongodb-uri")),
+            (format!("{ssm}/mongodb-uri"), SecretStore::ParameterStore, vec![format!("{ssm}/mongodb-uri")]),
             (
                 "/intervalprocessing/mongodb-uri".to_owned(),
                 SecretStore::ParameterStore,
-                format!("{ssm}/intervalprocessing/mongodb-uri"),
+                vec![format!("{ssm}/intervalprocessing/mongodb-uri")],
             ),
-            ("mongodb-uri".to_owned(), SecretStore::ParameterStore, format!("{ssm}/mongodb-uri")),
+            ("mongodb-uri".to_owned(), SecretStore::ParameterStore, vec![format!("{ssm}/mongodb-uri")]),
         ] {
             let r = SecretRef::parse(&value, "us-east-1").unwrap_or_else(|e| panic!("{value}: {e}"));
             assert_eq!(r.store, store, "{value}");
-            assert_eq!(r.iam_resource("aws", "us-east-1", ACCOUNT), resource, "{value}");
+            assert_eq!(r.iam_resources("aws", "us-east-1", ACCOUNT), resources, "{value}");
         }
     }
 
@@ -250,8 +276,8 @@ mod tests {
         assert_eq!(r.read_action(), "ssm:GetParameters");
         assert_eq!(r.kms_via_service("cn-north-1"), "ssm.cn-north-1.amazonaws.com.cn");
         assert_eq!(
-            r.iam_resource("aws-cn", "cn-north-1", ACCOUNT),
-            "arn:aws-cn:ssm:cn-north-1:123456789012:parameter/app/uri"
+            r.iam_resources("aws-cn", "cn-north-1", ACCOUNT),
+            ["arn:aws-cn:ssm:cn-north-1:123456789012:parameter/app/uri"]
         );
     }
 

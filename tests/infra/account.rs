@@ -5,7 +5,10 @@ use std::time::Duration;
 
 use crate::infra::harness::{Deploy, resource_count};
 use crate::support::Moto;
-use crate::support::aws_faults::AwsFaults;
+use crate::support::aws_faults::{AwsFaults, Faults};
+
+const SCHEDULER_PROPAGATION: &str =
+    "The execution role you provide must allow AWS EventBridge Scheduler to assume the role.";
 
 /// How many ECS service-linked roles the account has (found by their path, as infra does).
 async fn ecs_service_linked_roles(iam: &aws_sdk_iam::Client) -> usize {
@@ -21,9 +24,18 @@ async fn ecs_service_linked_roles(iam: &aws_sdk_iam::Client) -> usize {
 #[tokio::test]
 async fn first_apply_on_a_new_account_with_slow_iam_succeeds_in_one_command() {
     let moto = Moto::start();
-    // Schedules are refused for 8 s after their role changed; the cluster until 5 s after the
-    // service-linked role was created.
-    let faults = AwsFaults::start(moto.port, Duration::from_secs(8), Duration::from_secs(5));
+    // In the order apply meets them: the cluster is refused until 3 s after the service-linked role
+    // was created, task definitions until 4 s after their roles were created, schedules until 5 s
+    // after their role changed; each at least once, however slow the machine.
+    let faults = AwsFaults::start(
+        moto.port,
+        Faults {
+            slr_delay: Duration::from_secs(3),
+            task_role_delay: Duration::from_secs(4),
+            role_delay: Duration::from_secs(5),
+            ..Faults::default()
+        },
+    );
     let d = Deploy::new(&moto, "");
 
     let plan = d.cli(faults.cli(), &["plan", "--detailed-exitcode"]).expect_code(2);
@@ -38,9 +50,16 @@ async fn first_apply_on_a_new_account_with_slow_iam_succeeds_in_one_command() {
     let created = format!("Apply complete: {} created, 0 updated.", resource_count());
     assert!(out.stdout.contains(&created), "{}", out.stdout);
     assert!(out.stdout.contains("created service_linked_role AWSServiceRoleForECS"), "{}", out.stdout);
-    assert!(out.stdout.contains("waiting for IAM to propagate…"), "says why it waits:\n{}", out.stdout);
+    for call in ["ecs:CreateCluster for ecs cluster", "ecs:RegisterTaskDefinition for task definition"] {
+        let waiting = format!("waiting for IAM to propagate… {call} ");
+        assert!(out.stdout.contains(&waiting), "says why it waits ({call}):\n{}", out.stdout);
+    }
     let injected = faults.injected();
     assert!(injected.iter().any(|f| f == "ecs:CreateCluster"), "the cluster met the missing role: {injected:?}");
+    assert!(
+        injected.iter().any(|f| f == "ecs:RegisterTaskDefinition"),
+        "a task definition met a fresh role: {injected:?}"
+    );
     assert!(injected.iter().any(|f| f == "scheduler:CreateSchedule"), "a schedule met a fresh role: {injected:?}");
 
     let iam = aws_sdk_iam::Client::new(&moto.sdk_config().await);
@@ -83,4 +102,61 @@ async fn an_error_that_is_not_propagation_is_not_retried_and_gets_no_credentials
     assert!(!out.stdout.contains("waiting for IAM"), "{}", out.stdout);
     assert!(out.stderr.contains("could not be reached"), "{}", out.stderr);
     assert!(!out.stderr.contains("AWS_PROFILE"), "no credentials hint for a network error: {}", out.stderr);
+}
+
+#[tokio::test]
+async fn a_service_linked_role_taken_between_plan_and_apply_counts_as_created() {
+    let moto = Moto::start();
+    // CreateServiceLinkedRole is carried out, but answered with IAM's "has been taken" (as when
+    // someone else created the role after infra looked for it).
+    let faults = AwsFaults::start(moto.port, Faults { slr_taken: true, ..Faults::default() });
+    let d = Deploy::new(&moto, "");
+    let out = d.cli(faults.cli(), &["apply", "--auto-approve"]).success();
+    assert!(out.stdout.contains("created service_linked_role AWSServiceRoleForECS"), "{}", out.stdout);
+    assert!(out.stdout.contains("created ecs_cluster intervalprocessing"), "{}", out.stdout);
+    assert_eq!(faults.injected(), ["iam:CreateServiceLinkedRole"], "it met the answer, and nothing else");
+    let iam = aws_sdk_iam::Client::new(&moto.sdk_config().await);
+    assert_eq!(ecs_service_linked_roles(&iam).await, 1);
+    let plan = d.cli(faults.cli(), &["plan", "--detailed-exitcode"]).expect_code(0);
+    assert!(plan.stdout.contains("= no change service_linked_role AWSServiceRoleForECS"), "{}", plan.stdout);
+}
+
+#[tokio::test]
+async fn a_schedule_error_that_is_not_propagation_stops_at_once_with_a_hint_that_fits_it() {
+    let moto = Moto::start();
+    let d = Deploy::new(&moto, "");
+    let cases: [(u16, &str, &str, Option<&str>); 4] = [
+        (400, "ValidationException", "Invalid request provided: The target ARN is not valid.", None),
+        // The propagation message, but not a ValidationException: not retried either.
+        (403, "AccessDeniedException", SCHEDULER_PROPAGATION, Some("operator policy")),
+        (
+            403,
+            "AccessDeniedException",
+            "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: scheduler:CreateSchedule",
+            Some("operator policy"),
+        ),
+        (
+            403,
+            "UnrecognizedClientException",
+            "The security token included in the request is invalid.",
+            Some("AWS_PROFILE"),
+        ),
+    ];
+    for (status, code, message, hint) in cases {
+        // A proxy of its own per case: every CreateSchedule gets this error.
+        let faults =
+            AwsFaults::start(moto.port, Faults { schedule_error: Some((status, code, message)), ..Faults::default() });
+        let out = d.cli(faults.cli(), &["apply", "--auto-approve"]).expect_code(1);
+        assert_eq!(faults.count("scheduler:CreateSchedule"), 1, "{code}: one request, no retry:\n{}", out.stdout);
+        assert!(!out.stdout.contains("waiting for IAM"), "{code}: {}", out.stdout);
+        let error = out.stderr.lines().find(|l| l.starts_with("error:")).unwrap_or_default();
+        assert!(error.contains("scheduler:CreateSchedule") && error.contains(code), "{code}: {}", out.stderr);
+        let hints: Vec<&str> = out.stderr.lines().filter(|l| l.starts_with("hint:")).collect();
+        match hint {
+            None => assert!(hints.is_empty(), "{code}: no hint fits: {}", out.stderr),
+            Some(h) => assert!(hints.len() == 1 && hints[0].contains(h), "{code}: hint with {h:?}: {}", out.stderr),
+        }
+        let credentials = hints.iter().any(|h| h.contains("credentials"));
+        assert_eq!(credentials, code == "UnrecognizedClientException", "{code}: {}", out.stderr);
+    }
 }

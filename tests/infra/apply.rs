@@ -6,6 +6,22 @@ use aws_sdk_ecs::types::{ClusterField, TaskDefinitionField};
 use crate::infra::harness::{BUCKET, Deploy, SECRET, policy_json, resource_count, strings};
 use crate::support::{Moto, process_names};
 
+/// The schedule of process `p` in the default group, with its name.
+async fn schedule(
+    sch: &aws_sdk_scheduler::Client,
+    p: &str,
+) -> (String, aws_sdk_scheduler::operation::get_schedule::GetScheduleOutput) {
+    let name = format!("Run-IntervalProcessing-{p}");
+    let s = sch
+        .get_schedule()
+        .group_name("intervalprocessing")
+        .name(&name)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+    (name, s)
+}
+
 #[tokio::test]
 async fn apply_from_nothing_creates_every_resource_as_configured() {
     let moto = Moto::start();
@@ -183,14 +199,7 @@ async fn apply_from_nothing_creates_every_resource_as_configured() {
         ("HalfHourlyDataChange", "cron(0/30 * * * ? *)"),
         ("QuarterHourlyDataChange", "cron(0/15 * * * ? *)"),
     ] {
-        let name = format!("Run-IntervalProcessing-{p}");
-        let s = sch
-            .get_schedule()
-            .group_name("intervalprocessing")
-            .name(&name)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        let (name, s) = schedule(&sch, p).await;
         assert_eq!(s.schedule_expression(), Some(cron), "{name}");
         assert_eq!(s.schedule_expression_timezone(), Some("Europe/Berlin"));
         assert_eq!(s.state().map(|s| s.as_str()), Some("DISABLED"));
@@ -236,6 +245,15 @@ async fn apply_from_nothing_creates_every_resource_as_configured() {
             "{input}"
         );
     }
+    // Every schedule's tasks carry the managed tags: propagated from the task definition, plus
+    // ECS's own (cluster, service) tags.
+    for p in process_names() {
+        let (name, s) = schedule(&sch, p).await;
+        let ecs_params =
+            s.target().and_then(|t| t.ecs_parameters()).unwrap_or_else(|| panic!("{name}: no ECS parameters"));
+        assert_eq!(ecs_params.propagate_tags().map(|p| p.as_str()), Some("TASK_DEFINITION"), "{name}");
+        assert_eq!(ecs_params.enable_ecs_managed_tags(), Some(true), "{name}");
+    }
 }
 
 #[tokio::test]
@@ -267,13 +285,7 @@ async fn second_plan_is_empty_and_one_cron_edit_plans_and_applies_exactly_that_c
 
     d.infra(&moto, &["apply", "--auto-approve"]).success();
     let sch = aws_sdk_scheduler::Client::new(&moto.sdk_config().await);
-    let s = sch
-        .get_schedule()
-        .group_name("intervalprocessing")
-        .name("Run-IntervalProcessing-NightlyDataChange")
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e:?}"));
+    let (_, s) = schedule(&sch, "NightlyDataChange").await;
     assert_eq!(s.schedule_expression(), Some("cron(0 3 * * ? *)"));
     assert_eq!(s.state().map(|s| s.as_str()), Some("DISABLED"), "the state survives UpdateSchedule");
     assert!(s.target().and_then(|t| t.ecs_parameters()).is_some(), "the target survives UpdateSchedule");

@@ -1,14 +1,28 @@
 //! What others own in a shared account stays theirs: foreign tags, policies added by hand.
-//! And the MongoDB URI secret in its other forms, with its KMS key.
 
 use aws_sdk_s3::types::{Tag, Tagging};
 
-use crate::infra::harness::{BUCKET, Deploy, SECRET, inline_policy, resource_count, strings};
+use crate::infra::harness::{BUCKET, Deploy, resource_count};
 use crate::support::Moto;
 
 /// An administrator policy attached by hand (moto does not load AWS's managed policies, so it is a
 /// customer-managed copy of AdministratorAccess).
 const ADMIN: &str = "arn:aws:iam::123456789012:policy/AdministratorAccessByHand";
+
+/// The names of the role's inline policies, sorted.
+async fn inline(iam: &aws_sdk_iam::Client, role: &str) -> Vec<String> {
+    let out = iam.list_role_policies().role_name(role).send().await.unwrap_or_else(|e| panic!("{role}: {e:?}"));
+    let mut names = out.policy_names().to_vec();
+    names.sort();
+    names
+}
+
+/// The ARNs of the managed policies attached to the role.
+async fn attached(iam: &aws_sdk_iam::Client, role: &str) -> Vec<String> {
+    let out =
+        iam.list_attached_role_policies().role_name(role).send().await.unwrap_or_else(|e| panic!("{role}: {e:?}"));
+    out.attached_policies().iter().filter_map(|p| p.policy_arn().map(str::to_owned)).collect()
+}
 
 #[tokio::test]
 async fn foreign_tags_and_hand_added_policies_survive_apply_and_show_as_drift() {
@@ -84,69 +98,63 @@ async fn foreign_tags_and_hand_added_policies_survive_apply_and_show_as_drift() 
     }
     let lc = s3.get_bucket_lifecycle_configuration().bucket(BUCKET).send().await.unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(lc.rules()[0].abort_incomplete_multipart_upload().and_then(|a| a.days_after_initiation()), Some(3));
-    let attached = iam
-        .list_attached_role_policies()
-        .role_name("IntervalProcessing-Task")
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e:?}"));
-    assert_eq!(attached.attached_policies().iter().filter_map(|p| p.policy_arn()).collect::<Vec<_>>(), [ADMIN]);
-    let inline = iam
-        .list_role_policies()
-        .role_name("IntervalProcessing-TaskExecution")
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e:?}"));
-    let mut names = inline.policy_names().to_vec();
-    names.sort();
-    assert_eq!(names, ["kms-by-hand", "task-execution"]);
+    assert_eq!(attached(&iam, "IntervalProcessing-Task").await, [ADMIN]);
+    assert_eq!(inline(&iam, "IntervalProcessing-TaskExecution").await, ["kms-by-hand", "task-execution"]);
 
     // Still drift, and nothing else.
     let plan = d.infra(&moto, &["apply", "--auto-approve"]).success();
     assert!(plan.stdout.contains("Nothing to apply."), "{}", plan.stdout);
     assert!(plan.stdout.contains("left inline policy kms-by-hand"), "{}", plan.stdout);
     d.infra(&moto, &["plan", "--detailed-exitcode"]).expect_code(2);
-}
 
-#[tokio::test]
-async fn the_kms_key_of_a_partial_secret_arn_with_a_json_key_gets_its_grant() {
-    let moto = Moto::start();
-    let d = Deploy::new(&moto, "");
-    let key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
-    // The partial ARN (no random suffix) with a JSON key and an empty version stage and id.
-    let reference = "arn:aws:secretsmanager:us-east-1:123456789012:secret:mongo-uri:uri::";
-    d.edit(SECRET, reference);
-    d.edit("mongodb_database = \"ipdb\"", &format!("mongodb_database = \"ipdb\"\nmongodb_uri_kms_key = \"{key}\""));
-    d.infra(&moto, &["apply", "--auto-approve"]).success();
-    d.infra(&moto, &["plan", "--detailed-exitcode"]).expect_code(0);
+    // destroy keeps the two roles with someone else's policies whole, deletes everything else, says
+    // which roles it kept, why and what to do, and exits 1 (incomplete).
+    let out = d.infra(&moto, &["destroy", "--auto-approve"]).expect_code(1);
+    let deleted = format!("Destroy complete: {} deleted.", resource_count() - 2);
+    assert!(out.stdout.contains(&deleted), "{}", out.stdout);
+    assert!(out.stdout.contains("deleted iam_role IntervalProcessing-Scheduler"), "{}", out.stdout);
+    let keeping: Vec<&str> = out.stdout.lines().filter(|l| l.starts_with("keeping ")).collect();
+    assert_eq!(keeping.len(), 2, "{}", out.stdout);
+    for (role, policy, command) in [
+        (
+            "IntervalProcessing-TaskExecution",
+            "inline policy kms-by-hand",
+            "aws iam delete-role-policy --role-name IntervalProcessing-TaskExecution --policy-name kms-by-hand",
+        ),
+        (
+            "IntervalProcessing-Task",
+            &format!("attached managed policy {ADMIN}") as &str,
+            &format!("aws iam detach-role-policy --role-name IntervalProcessing-Task --policy-arn {ADMIN}") as &str,
+        ),
+    ] {
+        let line = keeping
+            .iter()
+            .find(|l| l.starts_with(&format!("keeping iam_role {role} (")))
+            .unwrap_or_else(|| panic!("{role} kept:\n{}", out.stdout));
+        assert!(line.contains(policy) && line.contains(command) && line.contains("run destroy again"), "{line}");
+    }
+    assert!(out.stderr.contains("destroy is incomplete: 2 managed resource(s) were kept"), "{}", out.stderr);
+    // Untouched: the file's own inline policies stay too.
+    assert_eq!(inline(&iam, "IntervalProcessing-TaskExecution").await, ["kms-by-hand", "task-execution"]);
+    assert_eq!(inline(&iam, "IntervalProcessing-Task").await, ["output"]);
+    assert_eq!(attached(&iam, "IntervalProcessing-Task").await, [ADMIN]);
 
-    let conf = moto.sdk_config().await;
-    let iam = aws_sdk_iam::Client::new(&conf);
-    let doc = inline_policy(&iam, "IntervalProcessing-TaskExecution", "task-execution").await;
-    let statements = doc["Statement"].as_array().cloned().unwrap_or_default();
-    let by_sid = |sid: &str| {
-        statements.iter().find(|s| s["Sid"] == sid).cloned().unwrap_or_else(|| panic!("no statement {sid}: {doc}"))
-    };
-    let read = by_sid("ReadMongoUri");
-    assert_eq!(strings(&read["Action"]), ["secretsmanager:GetSecretValue"]);
-    assert_eq!(
-        strings(&read["Resource"]),
-        ["arn:aws:secretsmanager:us-east-1:123456789012:secret:mongo-uri-??????"],
-        "a partial ARN matches the secret's full ARN"
-    );
-    let decrypt = by_sid("DecryptMongoUri");
-    assert_eq!(strings(&decrypt["Action"]), ["kms:Decrypt"]);
-    assert_eq!(strings(&decrypt["Resource"]), [key]);
-    assert_eq!(decrypt["Condition"]["StringEquals"]["kms:ViaService"], "secretsmanager.us-east-1.amazonaws.com");
-
-    // ECS gets the reference as written.
-    let ecs = aws_sdk_ecs::Client::new(&conf);
-    let td = ecs
-        .describe_task_definition()
-        .task_definition("IntervalProcessing-FileGeneration")
+    // Once the policies are removed by hand, destroy deletes the two roles.
+    iam.detach_role_policy()
+        .role_name("IntervalProcessing-Task")
+        .policy_arn(ADMIN)
         .send()
         .await
         .unwrap_or_else(|e| panic!("{e:?}"));
-    let secrets = td.task_definition().map(|t| t.container_definitions()[0].secrets().to_vec()).unwrap_or_default();
-    assert_eq!(secrets.iter().map(|s| (s.name(), s.value_from())).collect::<Vec<_>>(), [("MONGODB_URI", reference)]);
+    iam.delete_role_policy()
+        .role_name("IntervalProcessing-TaskExecution")
+        .policy_name("kms-by-hand")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let out = d.infra(&moto, &["destroy", "--auto-approve"]).success();
+    assert!(out.stdout.contains("Destroy complete: 2 deleted."), "{}", out.stdout);
+    for role in ["IntervalProcessing-TaskExecution", "IntervalProcessing-Task"] {
+        assert!(iam.get_role().role_name(role).send().await.is_err(), "{role} deleted");
+    }
 }

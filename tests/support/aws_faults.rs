@@ -1,20 +1,28 @@
-//! A fault-injecting HTTP proxy in front of moto that behaves like a real AWS account in the two
-//! ways moto does not (DESIGN §8):
+//! A fault-injecting HTTP proxy in front of moto that behaves like a real AWS account where moto
+//! does not (DESIGN §8). What it does is chosen per test with [`Faults`]:
 //!
-//! - **No ECS service-linked role yet.** `ecs:CreateCluster` with capacity providers answers
-//!   `InvalidParameterException: Unable to assume the service linked role…` until
+//! - **No ECS service-linked role yet** (always). `ecs:CreateCluster` with capacity providers
+//!   answers `InvalidParameterException: Unable to assume the service linked role…` until
 //!   `iam:CreateServiceLinkedRole` for `ecs.amazonaws.com` has passed through, and for `slr_delay`
-//!   after it (the new role propagating).
+//!   after it (the new role propagating). With `slr_taken`, that call is carried out but answered
+//!   with IAM's `InvalidInput: Service role name AWSServiceRoleForECS has been taken…` (someone
+//!   created the role between plan and apply).
 //! - **IAM is eventually consistent.** `scheduler:CreateSchedule` / `UpdateSchedule` answer
 //!   `ValidationException: The execution role you provide must allow AWS EventBridge Scheduler to
-//!   assume the role.` for `role_delay` after the role the schedule names was created or changed.
+//!   assume the role.` for `role_delay` after the role the schedule names was created or changed;
+//!   `ecs:RegisterTaskDefinition` answers `ClientException: Role is not valid` for
+//!   `task_role_delay` after the execution or task role it names was created.
 //! - **Deletion takes a while.** For `role_delay` after `scheduler:DeleteScheduleGroup`,
 //!   `GetScheduleGroup` answers the group with `State: DELETING` (moto deletes at once).
+//! - **Any other error** of `scheduler:CreateSchedule`, every time (`schedule_error`).
+//!
+//! Each delayed fault is answered for its delay after the change, and in any case once after it,
+//! so a test on a loaded machine (where the call may come later than the delay) still meets it.
 //!
 //! Everything else is forwarded to moto unchanged, one request per connection (`Connection: close`).
 //! [`AwsFaults::injected`] lists every fault answered, so a test can prove that it met them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -28,6 +36,9 @@ const SLR_MESSAGE: &str =
     "Unable to assume the service linked role. Please verify that the ECS service linked role exists.";
 const SCHEDULER_MESSAGE: &str =
     "The execution role you provide must allow AWS EventBridge Scheduler to assume the role.";
+const SLR_TAKEN: &str = "<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><Error><Type>Sender</Type>\
+    <Code>InvalidInput</Code><Message>Service role name AWSServiceRoleForECS has been taken in this account, please try \
+    a different suffix.</Message></Error><RequestId>fault-injected</RequestId></ErrorResponse>";
 /// IAM actions that create or change a role (what starts its propagation delay).
 const ROLE_CHANGES: [&str; 7] = [
     "CreateRole",
@@ -39,6 +50,23 @@ const ROLE_CHANGES: [&str; 7] = [
     "UpdateRole",
 ];
 
+/// What the proxy does besides forwarding; `Faults::default()` only withholds the ECS
+/// service-linked role until it is created.
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    /// Schedules are refused for this long after their role was created or changed; a deleted
+    /// schedule group stays `DELETING` this long.
+    pub role_delay: Duration,
+    /// The cluster is refused until this long after the service-linked role was created.
+    pub slr_delay: Duration,
+    /// Task definitions are refused for this long after the execution or task role was created.
+    pub task_role_delay: Duration,
+    /// `CreateServiceLinkedRole` is carried out but answered with "has been taken".
+    pub slr_taken: bool,
+    /// Every `CreateSchedule` is answered with this error: HTTP status, code, message.
+    pub schedule_error: Option<(u16, &'static str, &'static str)>,
+}
+
 pub struct AwsFaults {
     relay: Relay,
     state: Arc<State>,
@@ -46,10 +74,12 @@ pub struct AwsFaults {
 
 struct State {
     target: SocketAddr,
-    role_delay: Duration,
-    slr_delay: Duration,
+    faults: Faults,
     slr_created: Mutex<Option<Instant>>,
     role_changed: Mutex<HashMap<String, Instant>>,
+    role_created: Mutex<HashMap<String, Instant>>,
+    /// The faults answered at least once: (call, the change it was answered for).
+    met: Mutex<HashSet<(String, Instant)>>,
     groups_deleted: Mutex<HashMap<String, Instant>>,
     injected: Mutex<Vec<String>>,
 }
@@ -60,13 +90,14 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl AwsFaults {
     /// A proxy on a free loopback port in front of moto on `moto_port`.
-    pub fn start(moto_port: u16, role_delay: Duration, slr_delay: Duration) -> AwsFaults {
+    pub fn start(moto_port: u16, faults: Faults) -> AwsFaults {
         let state = Arc::new(State {
             target: SocketAddr::from(([127, 0, 0, 1], moto_port)),
-            role_delay,
-            slr_delay,
+            faults,
             slr_created: Mutex::new(None),
             role_changed: Mutex::new(HashMap::new()),
+            role_created: Mutex::new(HashMap::new()),
+            met: Mutex::new(HashSet::new()),
             groups_deleted: Mutex::new(HashMap::new()),
             injected: Mutex::new(Vec::new()),
         });
@@ -87,6 +118,11 @@ impl AwsFaults {
     pub fn injected(&self) -> Vec<String> {
         lock(&self.state.injected).clone()
     }
+
+    /// How many faults of `call` (`service:Action`) were answered.
+    pub fn count(&self, call: &str) -> usize {
+        lock(&self.state.injected).iter().filter(|f| *f == call).count()
+    }
 }
 
 async fn serve(mut client: TcpStream, state: Arc<State>) {
@@ -106,6 +142,7 @@ async fn serve(mut client: TcpStream, state: Arc<State>) {
     }
     let Some(response) = forward(&request, state.target).await else { return };
     state.observe(&request, &response);
+    let response = state.replace(&request).unwrap_or(response);
     let _ = client.write_all(&response).await;
     let _ = client.shutdown().await;
 }
@@ -116,8 +153,9 @@ impl State {
         let (method, path) = r.method_path();
         let target = r.header("x-amz-target").unwrap_or_default();
         if target.ends_with(".CreateCluster") && String::from_utf8_lossy(&r.body).contains("\"capacityProviders\"") {
-            let ready = lock(&self.slr_created).is_some_and(|t| t.elapsed() >= self.slr_delay);
-            if !ready {
+            let created = *lock(&self.slr_created);
+            let refused = created.is_none_or(|t| self.refuse("ecs:CreateCluster", t, self.faults.slr_delay));
+            if refused {
                 lock(&self.injected).push("ecs:CreateCluster".to_owned());
                 let body = format!(r#"{{"__type":"InvalidParameterException","message":"{SLR_MESSAGE}"}}"#);
                 return Some(response(400, "application/x-amz-json-1.1", None, &body));
@@ -125,7 +163,8 @@ impl State {
         }
         if method == "GET"
             && let Some(group) = schedule_group_of(path)
-            && lock(&self.groups_deleted).get(&group).is_some_and(|t| t.elapsed() < self.role_delay)
+            && let Some(deleted) = lock(&self.groups_deleted).get(&group).copied()
+            && self.refuse("scheduler:GetScheduleGroup", deleted, self.faults.role_delay)
         {
             lock(&self.injected).push("scheduler:GetScheduleGroup".to_owned());
             let body = format!(
@@ -133,20 +172,67 @@ impl State {
             );
             return Some(response(200, "application/json", None, &body));
         }
+        if target.ends_with(".RegisterTaskDefinition") {
+            let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap_or_default();
+            // The later of the two roles' creations.
+            let created = ["executionRoleArn", "taskRoleArn"]
+                .iter()
+                .filter_map(|k| {
+                    let role = body[k].as_str().unwrap_or_default().rsplit('/').next().unwrap_or_default();
+                    lock(&self.role_created).get(role).copied()
+                })
+                .max();
+            let call = "ecs:RegisterTaskDefinition";
+            if created.is_some_and(|t| self.refuse(call, t, self.faults.task_role_delay)) {
+                lock(&self.injected).push("ecs:RegisterTaskDefinition".to_owned());
+                let body = r#"{"__type":"ClientException","message":"Role is not valid"}"#;
+                return Some(response(400, "application/x-amz-json-1.1", None, body));
+            }
+        }
+        if method == "POST"
+            && path.starts_with("/schedules/")
+            && let Some((status, code, message)) = self.faults.schedule_error
+        {
+            lock(&self.injected).push("scheduler:CreateSchedule".to_owned());
+            let body = serde_json::json!({ "Message": message }).to_string();
+            return Some(response(status, "application/json", Some(code), &body));
+        }
         let schedule_write = (method == "POST" || method == "PUT") && path.starts_with("/schedules/");
         if schedule_write {
             let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap_or_default();
             let role_arn = body["Target"]["RoleArn"].as_str().unwrap_or_default();
             let role = role_arn.rsplit('/').next().unwrap_or_default();
-            let fresh = lock(&self.role_changed).get(role).is_some_and(|t| t.elapsed() < self.role_delay);
-            if fresh {
-                let action = if method == "POST" { "CreateSchedule" } else { "UpdateSchedule" };
-                lock(&self.injected).push(format!("scheduler:{action}"));
+            let call = if method == "POST" { "scheduler:CreateSchedule" } else { "scheduler:UpdateSchedule" };
+            let changed = lock(&self.role_changed).get(role).copied();
+            if changed.is_some_and(|t| self.refuse(call, t, self.faults.role_delay)) {
+                lock(&self.injected).push(call.to_owned());
                 let body = format!(r#"{{"Message":"{SCHEDULER_MESSAGE}"}}"#);
                 return Some(response(400, "application/json", Some("ValidationException"), &body));
             }
         }
         None
+    }
+
+    /// Whether to refuse `call` because of a change at `since`: for `delay` after it, and in any
+    /// case the first time after it (with a `delay` at all), so that a test on a slow machine still
+    /// meets every fault it asked for.
+    fn refuse(&self, call: &str, since: Instant, delay: Duration) -> bool {
+        if delay.is_zero() {
+            return false;
+        }
+        let first = lock(&self.met).insert((call.to_owned(), since));
+        first || since.elapsed() < delay
+    }
+
+    /// The answer to give instead of moto's to a request that was carried out, if any.
+    fn replace(&self, r: &Request) -> Option<Vec<u8>> {
+        let slr = self.faults.slr_taken
+            && r.header("content-type").unwrap_or_default().starts_with("application/x-www-form-urlencoded")
+            && form(r).get("Action").map(String::as_str) == Some("CreateServiceLinkedRole");
+        slr.then(|| {
+            lock(&self.injected).push("iam:CreateServiceLinkedRole".to_owned());
+            response(400, "text/xml", None, SLR_TAKEN)
+        })
     }
 
     /// Notes what a forwarded, successful request changed: the service-linked role, a role.
@@ -173,6 +259,9 @@ impl State {
             && let Some(role) = form.get("RoleName")
         {
             lock(&self.role_changed).insert(role.clone(), Instant::now());
+            if action == "CreateRole" {
+                lock(&self.role_created).insert(role.clone(), Instant::now());
+            }
         }
     }
 }
@@ -185,7 +274,11 @@ fn schedule_group_of(path: &str) -> Option<String> {
 
 fn response(status: u16, content_type: &str, error_type: Option<&str>, body: &str) -> Vec<u8> {
     let error_header = error_type.map(|t| format!("x-amzn-ErrorType: {t}\r\n")).unwrap_or_default();
-    let reason = if status == 200 { "OK" } else { "Bad Request" };
+    let reason = match status {
+        200 => "OK",
+        403 => "Forbidden",
+        _ => "Bad Request",
+    };
     format!(
         "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\n{error_header}x-amzn-RequestId: fault-injected\r\n\
          Content-Length: {}\r\nConnection: close\r\n\r\n{body}",

@@ -116,11 +116,18 @@ pub async fn delete_log_group(aws: &Aws, g: &LogGroup) -> Result<(), InfraError>
     Ok(())
 }
 
+/// Registers a revision of the task definition. Right after the execution or task role was created,
+/// ECS answers `ClientException: Role is not valid` until the role has propagated: that is retried.
 pub async fn register_task_definition(aws: &Aws, t: &TaskDefinition) -> Result<(), InfraError> {
-    task_definition_request(t)?
-        .send_with(&aws.ecs)
-        .await
-        .map_err(|e| aws_err(&format!("task definition {}", t.family), "ecs:RegisterTaskDefinition", e))?;
+    let request = task_definition_request(t)?;
+    crate::propagation::retry(&aws.out, || async {
+        request
+            .clone()
+            .send_with(&aws.ecs)
+            .await
+            .map_err(|e| aws_err(&format!("task definition {}", t.family), "ecs:RegisterTaskDefinition", e))
+    })
+    .await?;
     Ok(())
 }
 

@@ -42,8 +42,8 @@ pub async fn update_role(aws: &Aws, r: &Role, old: &Role) -> Result<(), InfraErr
     Ok(())
 }
 
-/// Deletes the role with its inline policies. A role with managed policies attached by someone
-/// else is kept: DeleteRole fails and says so (destroy never detaches what it did not attach).
+/// Deletes the role with its inline policies. `destroy` hands over only roles that carry no
+/// policy the file does not declare (it keeps the others whole, `commands/destroy.rs`).
 pub async fn delete_role(aws: &Aws, r: &Role) -> Result<(), InfraError> {
     for (name, req) in delete_role_policy_requests(r) {
         req.send_with(&aws.iam)

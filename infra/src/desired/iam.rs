@@ -39,7 +39,7 @@ pub fn execution_role(s: &Settings, arns: &Arns) -> Role {
     statements.push(allow(
         "ReadMongoUri",
         &[secret.read_action()],
-        vec![secret.iam_resource(arns.partition(), &arns.region, &arns.account)],
+        secret.iam_resources(arns.partition(), &arns.region, &arns.account),
     ));
     if let Some(key) = &s.file.mongodb_uri_kms_key {
         statements.push(with_condition(
