@@ -18,6 +18,17 @@ pub struct Usable<'a> {
     pub estimated: bool,
 }
 
+/// The one warning every job logs when a window had malformed readings (skipped, never summed).
+pub fn warn_malformed(malformed: u64) {
+    if malformed > 0 {
+        tracing::warn!(
+            malformed,
+            "skipped malformed readings (wrong types, missing fields, NaN, infinite or out-of-range kwh, off the \
+             15-minute grid)"
+        );
+    }
+}
+
 /// The reading in `doc` if it is usable, `None` if it is malformed: a non-empty string `meterId`,
 /// a date `intervalStart` on the 15-minute grid and a numeric `kwh` (any BSON numeric type) within
 /// ±[`MAX_ABS_KWH`]. `estimated` counts only when it is the boolean `true`, as `$eq: true` does.

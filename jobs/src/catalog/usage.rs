@@ -33,9 +33,7 @@ pub async fn count_malformed(ctx: &JobContext, w: &Window) -> Result<u64, JobErr
     let malformed = ctx
         .mongo_retry("counting malformed readings", || readings.count_documents(malformed_and(in_window(w))))
         .await?;
-    if malformed > 0 {
-        tracing::warn!(malformed, "skipped malformed readings (wrong types, missing fields, NaN or infinite kwh)");
-    }
+    crate::reading::warn_malformed(malformed);
     Ok(malformed)
 }
 

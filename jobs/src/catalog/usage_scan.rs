@@ -64,12 +64,7 @@ impl WindowUsage {
 pub async fn scan(ctx: &JobContext, w: &Window) -> Result<WindowUsage, JobError> {
     let readings = ctx.db.collection::<RawDocumentBuf>(READINGS);
     let usage = ctx.mongo_retry("reading the window's readings", || scan_once(&readings, w)).await?;
-    if usage.malformed > 0 {
-        tracing::warn!(
-            malformed = usage.malformed,
-            "skipped malformed readings (wrong types, missing fields, NaN or infinite kwh, off the 15-minute grid)"
-        );
-    }
+    crate::reading::warn_malformed(usage.malformed);
     Ok(usage)
 }
 
