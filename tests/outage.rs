@@ -6,6 +6,7 @@ mod bookkeeping;
 mod bounds;
 mod common;
 mod documents;
+mod late_writes;
 mod mongo;
 mod s3;
 mod secrets;

@@ -1,6 +1,7 @@
 //! What the runner hands every job: shared clients, the time zone, the run's identity,
 //! a cancellation token and retry settings.
 
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use mongodb::Database;
 use tokio_util::sync::CancellationToken;
@@ -15,6 +16,11 @@ pub struct JobContext {
     pub store: Option<ObjectStore>,
     pub tz: Tz,
     pub run_id: String,
+    /// When this run took the process lease. Runs of a process hold it one after the other, so it
+    /// orders them: a write that removes what earlier runs wrote is limited to rows stamped with an
+    /// earlier time, and a command of a run that died, executed late by the server, cannot remove
+    /// what a later run wrote.
+    pub lease_taken_at: DateTime<Utc>,
     /// Fires on SIGTERM/SIGINT, a passed deadline, or a lost lease.
     pub cancel: CancellationToken,
     pub retry: RetryPolicy,

@@ -205,7 +205,7 @@ async fn digest(db: &TestDb, name: &'static str, sort: Document) -> Digest {
         .db
         .collection::<RawDocumentBuf>(name)
         .find(doc! {})
-        .projection(doc! { "_id": 0, "runId": 0 })
+        .projection(doc! { "_id": 0, "runId": 0, "leaseTakenAt": 0 })
         .sort(sort)
         .await
         .unwrap_or_else(|e| panic!("find {name}: {e}"));

@@ -253,12 +253,17 @@ pub fn canonical(docs: &[Document]) -> Vec<String> {
     v
 }
 
-/// The rows of a rollup collection (`*_usage`) without the id of the run that wrote each, which
-/// differs between runs that write the same data; every row must name its run.
+/// The rows of a rollup collection (`*_usage`) without the id of the run that wrote each and when
+/// that run took its lease, which differ between runs that write the same data; every row must
+/// carry both.
 pub async fn rollup_rows(db: &TestDb, collection: &str, sort: Document) -> Vec<Document> {
     let mut rows = db.dump(collection, sort).await;
     for r in &mut rows {
         assert!(matches!(r.remove("runId"), Some(Bson::String(_))), "{collection} row without its run id: {r}");
+        assert!(
+            matches!(r.remove("leaseTakenAt"), Some(Bson::DateTime(_))),
+            "{collection} row without its lease time: {r}"
+        );
     }
     rows
 }
@@ -292,7 +297,7 @@ pub fn usage_rows(rows: &[Document], key_field: &str, key: &Bson) -> BTreeMap<St
     for d in rows {
         let mut fields: Vec<&str> = d.keys().map(String::as_str).collect();
         fields.sort_unstable();
-        let mut want = vec!["estimatedCount", "intervalCount", "kwh", "meterId", "runId", key_field];
+        let mut want = vec!["estimatedCount", "intervalCount", "kwh", "leaseTakenAt", "meterId", "runId", key_field];
         want.sort_unstable();
         assert_eq!(fields, want, "unexpected fields in {d}");
         assert_eq!(d.get(key_field), Some(key), "{key_field} of {d}");

@@ -9,6 +9,9 @@
 //!   fault at an exact point of the protocol, not after a guessed delay.
 //! - [`Proxy::drop_connections_on`]: the same trigger, but only the open connections are cut (a
 //!   dropped connection, a failover); the server stays up for the next connection.
+//! - [`Proxy::hold_on`]: the same trigger, but that chunk is held back until [`Proxy::release`],
+//!   then sent, even if its client has died meanwhile: a command that reaches the server late, after
+//!   its sender was killed (what a busy server or network does to an in-flight command).
 //!
 //! The proxy runs on a runtime of its own, so a test that blocks on the binary cannot starve it.
 
@@ -34,8 +37,18 @@ struct Trigger {
     pattern: Vec<u8>,
     nth: u64,
     seen: u64,
-    /// Whether the server goes away too, or only the open connections are cut.
-    go_down: bool,
+    fault: Fault,
+}
+
+/// What a trigger does with the chunk that trips it (never forwarded at once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fault {
+    /// The server goes away: listening stops, every connection is cut.
+    GoDown,
+    /// Only the open connections are cut.
+    Drop,
+    /// The chunk waits for [`Proxy::release`], then goes on.
+    Hold,
 }
 
 struct Shared {
@@ -47,6 +60,10 @@ struct Shared {
     /// Cancelled to close the listener (new connections are then refused).
     listening: Mutex<CancellationToken>,
     connections: AtomicU64,
+    /// Cancelled by [`Proxy::release`]: a held chunk goes on.
+    released: Mutex<CancellationToken>,
+    /// The server sent something after [`Proxy::release`] (its answer to the held chunk).
+    answered_after_release: AtomicBool,
 }
 
 impl Shared {
@@ -60,27 +77,31 @@ impl Shared {
         *cut = CancellationToken::new();
     }
 
-    /// Whether `chunk` (with the `tail` of the previous one) trips the trigger.
-    fn trips(&self, tail: &[u8], chunk: &[u8]) -> bool {
+    /// Whether `chunk` (with the `tail` of the previous one) trips the trigger, and how.
+    fn trips(&self, tail: &[u8], chunk: &[u8]) -> Option<Fault> {
         let mut guard = Self::lock(&self.trigger);
-        let Some(t) = guard.as_mut() else { return false };
+        let t = guard.as_mut()?;
         let mut window = tail.to_vec();
         window.extend_from_slice(chunk);
         if !window.windows(t.pattern.len()).any(|w| w == t.pattern.as_slice()) {
-            return false;
+            return None;
         }
         t.seen += 1;
         if t.seen < t.nth {
-            return false;
+            return None;
         }
-        let go_down = t.go_down;
+        let fault = t.fault;
         *guard = None;
         self.tripped.store(true, Ordering::SeqCst);
-        if go_down {
-            Self::lock(&self.listening).cancel();
+        match fault {
+            Fault::GoDown => {
+                Self::lock(&self.listening).cancel();
+                self.cut_all();
+            }
+            Fault::Drop => self.cut_all(),
+            Fault::Hold => {}
         }
-        self.cut_all();
-        true
+        Some(fault)
     }
 }
 
@@ -95,6 +116,8 @@ impl Proxy {
             tripped: AtomicBool::new(false),
             listening: Mutex::new(CancellationToken::new()),
             connections: AtomicU64::new(0),
+            released: Mutex::new(CancellationToken::new()),
+            answered_after_release: AtomicBool::new(false),
         });
         let mut proxy = Proxy { port, shared, rt: Some(rt), accept: None };
         proxy.listen(std_listener);
@@ -163,18 +186,36 @@ impl Proxy {
     /// Goes down the moment the client sends the `nth` chunk containing `pattern` (that chunk is
     /// not forwarded). Check [`Proxy::tripped`] or wait with [`Proxy::wait_tripped`].
     pub fn go_down_on(&self, pattern: &[u8], nth: u64) {
-        self.arm(pattern, nth, true);
+        self.arm(pattern, nth, Fault::GoDown);
     }
 
     /// Cuts every open connection the moment the client sends the `nth` chunk containing `pattern`
     /// (that chunk is not forwarded); new connections are accepted as before.
     pub fn drop_connections_on(&self, pattern: &[u8], nth: u64) {
-        self.arm(pattern, nth, false);
+        self.arm(pattern, nth, Fault::Drop);
     }
 
-    fn arm(&self, pattern: &[u8], nth: u64, go_down: bool) {
+    /// Holds back the `nth` chunk the client sends containing `pattern` until [`Proxy::release`];
+    /// the connection stays open (the client waits for its answer, or dies meanwhile).
+    pub fn hold_on(&self, pattern: &[u8], nth: u64) {
+        *Shared::lock(&self.shared.released) = CancellationToken::new();
+        self.shared.answered_after_release.store(false, Ordering::SeqCst);
+        self.arm(pattern, nth, Fault::Hold);
+    }
+
+    /// Sends the chunk [`Proxy::hold_on`] held back.
+    pub fn release(&self) {
+        Shared::lock(&self.shared.released).cancel();
+    }
+
+    /// Whether the server has answered since [`Proxy::release`]: the held command was executed.
+    pub fn answered_after_release(&self) -> bool {
+        self.shared.answered_after_release.load(Ordering::SeqCst)
+    }
+
+    fn arm(&self, pattern: &[u8], nth: u64, fault: Fault) {
         self.shared.tripped.store(false, Ordering::SeqCst);
-        *Shared::lock(&self.shared.trigger) = Some(Trigger { pattern: pattern.to_vec(), nth, seen: 0, go_down });
+        *Shared::lock(&self.shared.trigger) = Some(Trigger { pattern: pattern.to_vec(), nth, seen: 0, fault });
     }
 
     pub fn tripped(&self) -> bool {
@@ -232,15 +273,32 @@ async fn forward(mut client: TcpStream, shared: Arc<Shared>, cut: CancellationTo
             if n == 0 {
                 return sw.shutdown().await;
             }
-            if shared.trips(&tail, &buf[..n]) {
-                return Ok(());
+            match shared.trips(&tail, &buf[..n]) {
+                None => {}
+                Some(Fault::Hold) => {
+                    let released = Shared::lock(&shared.released).clone();
+                    released.cancelled().await;
+                }
+                Some(Fault::GoDown | Fault::Drop) => return Ok(()),
             }
             sw.write_all(&buf[..n]).await?;
             let keep = n.min(64);
             tail = buf[n - keep..n].to_vec();
         }
     };
-    let downstream = tokio::io::copy(&mut sr, &mut cw);
+    let downstream = async {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = sr.read(&mut buf).await?;
+            if n == 0 {
+                return cw.shutdown().await;
+            }
+            if Shared::lock(&shared.released).is_cancelled() {
+                shared.answered_after_release.store(true, Ordering::SeqCst);
+            }
+            cw.write_all(&buf[..n]).await?;
+        }
+    };
     tokio::select! {
         _ = cut.cancelled() => {}
         _ = async { tokio::join!(upstream, downstream) } => {}

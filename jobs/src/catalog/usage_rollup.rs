@@ -53,9 +53,10 @@ pub const HALF_HOURLY: ProcessSpec = ProcessSpec {
     job: &UsageRollup { target: HALFHOURLY_USAGE },
 };
 
-/// Runs `per_meter` for `w`, stamps each row with `key_field: key_value` and the run id, `$merge`s
-/// it into `target` on `(meterId, key_field)` (re-running replaces rows, never duplicates them),
-/// then removes the period's rows this run did not write. The report counts what this run read
+/// Runs `per_meter` for `w`, stamps each row with `key_field: key_value`, the run id and when the
+/// run took the lease, `$merge`s it into `target` on `(meterId, key_field)` (re-running replaces
+/// rows, never duplicates them), then removes the period's rows earlier runs wrote. Rows of a later
+/// run are never replaced or removed (see [`JobContext::lease_taken_at`]). The report counts what this run read
 /// (usable readings summed, malformed ones skipped), wrote (rows) and removed (stale rows).
 pub async fn merge_usage(
     ctx: &JobContext,
@@ -74,11 +75,18 @@ pub async fn merge_usage(
         "intervalCount": 1,
         "estimatedCount": 1,
         "runId": { "$literal": &ctx.run_id },
+        "leaseTakenAt": { "$literal": ctx.lease_taken_at },
     } });
     pipeline.push(doc! { "$merge": {
         "into": target,
         "on": ["meterId", key_field],
-        "whenMatched": "replace",
+        // Replace the row unless a later run wrote it: a dead run's merge, executed late by the
+        // server, never overwrites what the run that took over wrote.
+        "whenMatched": [ { "$replaceWith": { "$cond": [
+            { "$gt": ["$leaseTakenAt", "$$new.leaseTakenAt"] },
+            "$$ROOT",
+            { "$mergeObjects": ["$$new", { "_id": "$_id" }] },
+        ] } } ],
         "whenNotMatched": "insert",
     } });
     let readings = ctx.db.collection::<Document>(crate::collections::READINGS);
@@ -92,7 +100,13 @@ pub async fn merge_usage(
     .await?;
 
     let rolled_up = ctx.db.collection::<Document>(target);
-    let stale = doc! { key_field: key_value.clone(), "runId": { "$ne": &ctx.run_id } };
+    // Rows of earlier runs only (stamped before this run took the lease, or not stamped): the late
+    // arrival of a dead run's delete must not remove the rows of the run that took over.
+    let stale = doc! {
+        key_field: key_value.clone(),
+        "runId": { "$ne": &ctx.run_id },
+        "leaseTakenAt": { "$not": { "$gte": ctx.lease_taken_at } },
+    };
     let deleted = ctx
         .mongo_retry(&format!("removing stale rows from {target}"), || rolled_up.delete_many(stale.clone()))
         .await?

@@ -47,8 +47,10 @@ impl Lease {
         Lease { coll: db.collection(LEASES), process, holder: holder.to_owned(), ttl }
     }
 
-    /// Takes the lease if it is free or expired. `Ok(Err(held))` when another run holds it.
-    pub async fn acquire(&self, host: &str) -> Result<Result<(), Held>, AppError> {
+    /// Takes the lease if it is free or expired: `Ok(Ok(taken_at))`, the time it was taken (every
+    /// later holder took it later, after this run's lease expired). `Ok(Err(held))` when another
+    /// run holds it.
+    pub async fn acquire(&self, host: &str) -> Result<Result<DateTime<Utc>, Held>, AppError> {
         let now = Utc::now();
         let filter = doc! {
             "_id": self.process.name(),
@@ -76,7 +78,7 @@ impl Lease {
         .await
         .map_err(AppError::mongo("acquiring the process lease"))?;
         if taken {
-            return Ok(Ok(()));
+            return Ok(Ok(now));
         }
         let current = mongo_retried("reading the lease", || self.coll.find_one(doc! { "_id": self.process.name() }))
             .await

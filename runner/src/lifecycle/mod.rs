@@ -115,13 +115,16 @@ async fn run_in_span(
 
     let who = Runner { run_id: run_id.clone(), host: hostname(), task_arn: crate::ecs::task_arn().await };
     let lease = Lease::new(&db, p, &run_id, cfg.lease_ttl);
-    if let Err(held) = lease.acquire(&who.host).await? {
-        return Err(AppError::LeaseHeld {
-            process: p.to_string(),
-            holder: held.holder,
-            until: held.until.to_rfc3339(),
-        });
-    }
+    let lease_taken_at = match lease.acquire(&who.host).await? {
+        Ok(at) => at,
+        Err(held) => {
+            return Err(AppError::LeaseHeld {
+                process: p.to_string(),
+                holder: held.holder,
+                until: held.until.to_rfc3339(),
+            });
+        }
+    };
     tracing::info!(ttl_s = cfg.lease_ttl.as_secs(), "took the process lease");
     let done = CancellationToken::new();
     let heartbeat = lease.keep_alive(stop.clone(), done.clone());
@@ -146,6 +149,7 @@ async fn run_in_span(
             store,
             tz: cfg.tz,
             run_id: run_id.clone(),
+            lease_taken_at,
             cancel: stop.token(),
             retry: RetryPolicy::default(),
             settings: JobSettings { retention_days: cfg.retention_days, ignore_retention: req.ignore_retention },
