@@ -16,10 +16,10 @@ pub struct JobContext {
     pub store: Option<ObjectStore>,
     pub tz: Tz,
     pub run_id: String,
-    /// When this run took the process lease. Runs of a process hold it one after the other, so it
-    /// orders them: a write that removes what earlier runs wrote is limited to rows stamped with an
-    /// earlier time, and a command of a run that died, executed late by the server, cannot remove
-    /// what a later run wrote.
+    /// When this run took the process lease, by the server's clock. Runs of a process hold it one
+    /// after the other, so it orders them: a write that replaces or removes what earlier runs wrote
+    /// is limited to rows stamped with an earlier time, and a command of a run that died, executed
+    /// late by the server, cannot touch what a later run wrote.
     pub lease_taken_at: DateTime<Utc>,
     /// Fires on SIGTERM/SIGINT, a passed deadline, or a lost lease.
     pub cancel: CancellationToken,

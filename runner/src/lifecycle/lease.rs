@@ -47,21 +47,23 @@ impl Lease {
         Lease { coll: db.collection(LEASES), process, holder: holder.to_owned(), ttl }
     }
 
-    /// Takes the lease if it is free or expired: `Ok(Ok(taken_at))`, the time it was taken (every
-    /// later holder took it later, after this run's lease expired). `Ok(Err(held))` when another
-    /// run holds it.
+    /// Takes the lease if it is free or expired: `Ok(Ok(taken_at))`, when it was taken by the
+    /// server's clock (the one clock every run shares: a later holder took it later, after this
+    /// run's lease expired, whatever the clocks of the hosts). `Ok(Err(held))` when another run
+    /// holds it.
     pub async fn acquire(&self, host: &str) -> Result<Result<DateTime<Utc>, Held>, AppError> {
         let now = Utc::now();
         let filter = doc! {
             "_id": self.process.name(),
             "$or": [ { "expiresAt": { "$lte": now } }, { "holder": &self.holder } ],
         };
-        let update = doc! { "$set": {
-            "holder": &self.holder,
-            "host": host,
-            "acquiredAt": now,
-            "expiresAt": expiry(now, self.ttl),
-        } };
+        // A pipeline update, so that `acquiredAt` is the server's `$$NOW`.
+        let update = vec![doc! { "$set": {
+            "holder": { "$literal": &self.holder },
+            "host": { "$literal": host },
+            "acquiredAt": "$$NOW",
+            "expiresAt": { "$literal": expiry(now, self.ttl) },
+        } }];
         let taken = mongo_retried("acquiring the lease", || async {
             match self
                 .coll
@@ -70,15 +72,17 @@ impl Lease {
                 .return_document(ReturnDocument::After)
                 .await
             {
-                Ok(_) => Ok(true),
-                Err(e) if is_duplicate_key(&e) => Ok(false),
+                Ok(d) => Ok(Some(d.and_then(|d| d.get_datetime("acquiredAt").ok().map(|t| t.to_chrono())))),
+                Err(e) if is_duplicate_key(&e) => Ok(None),
                 Err(e) => Err(e),
             }
         })
         .await
         .map_err(AppError::mongo("acquiring the process lease"))?;
-        if taken {
-            return Ok(Ok(now));
+        if let Some(at) = taken {
+            // The document is returned after the update; a server that did not return it leaves
+            // the client's clock, the best time there is.
+            return Ok(Ok(at.unwrap_or(now)));
         }
         let current = mongo_retried("reading the lease", || self.coll.find_one(doc! { "_id": self.process.name() }))
             .await
