@@ -1,6 +1,5 @@
 //! The ledger: one document per (process, window) in MongoDB, answering "did the 02:00 run
 //! happen, and what did it do?". Unique on (process, windowStart).
-
 //!
 //! Every read, and every write that may be repeated, is retried on transient errors with the
 //! policy the jobs use: a blip while catch-up plans or a dependency is polled does not fail a run.
