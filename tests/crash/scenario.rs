@@ -21,8 +21,12 @@ const DATA_SEED: &str = "11";
 /// Which readings a scenario starts from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dataset {
-    /// 1200 meters over [`DAY`] (~112k readings): one daily window is a second or more of work.
+    /// 1200 meters over [`DAY`] (~112k readings): one daily window of the rollups is a second or
+    /// more of work.
     Day,
+    /// 3000 meters over [`DAY`] (~280k readings): FileGeneration reads a day in one pass, at the
+    /// store's read rate, so it needs this many to work for a second or more (kills land mid-run).
+    Large,
     /// 600 meters over [`DAY`]: FileGeneration takes about half a second, still far beyond a
     /// 400 ms deadline and long enough to signal it mid-upload.
     HalfDay,
@@ -51,7 +55,7 @@ pub fn file_generation() -> Scenario {
         process: "FileGeneration",
         args: &["--at", "2026-01-16T02:30:00Z"],
         env: &[],
-        dataset: Dataset::Day,
+        dataset: Dataset::Large,
         windows: 1,
         compared: &[],
     }
@@ -127,6 +131,7 @@ impl Scenario {
                 s.spawn(|| match self.dataset {
                     Dataset::Small => seed_cmd(db, "250", DAY),
                     Dataset::Day => seed_cmd(db, "1200", DAY),
+                    Dataset::Large => seed_cmd(db, "3000", DAY),
                     Dataset::HalfDay => seed_cmd(db, "600", DAY),
                     Dataset::DayAndOld => {
                         seed_cmd(db, "1200", DAY);
