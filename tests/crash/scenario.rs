@@ -21,16 +21,14 @@ const DATA_SEED: &str = "11";
 /// Which readings a scenario starts from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dataset {
-    /// 1200 meters over [`DAY`] (~112k readings): one daily window of the rollups is a second or
-    /// more of work.
-    Day,
     /// 3000 meters over [`DAY`] (~280k readings): FileGeneration reads a day in one pass, at the
     /// store's read rate, so it needs this many to work for a second or more (kills land mid-run).
     Large,
     /// 600 meters over [`DAY`]: FileGeneration takes about half a second, still far beyond a
     /// 400 ms deadline and long enough to signal it mid-upload.
     HalfDay,
-    /// [`Dataset::Day`] plus 60 meters on the day before, which retention (1 day) removes.
+    /// 1200 meters over [`DAY`] (~112k readings: NightlyDataChange works for a second or more)
+    /// plus 60 meters on the day before, which retention (1 day) removes.
     DayAndOld,
     /// 250 meters over [`DAY`] (~23k readings), for the short cadences run as a backfill of
     /// many windows, so a kill lands between windows as well as inside one.
@@ -130,7 +128,6 @@ impl Scenario {
             for db in dbs {
                 s.spawn(|| match self.dataset {
                     Dataset::Small => seed_cmd(db, "250", DAY),
-                    Dataset::Day => seed_cmd(db, "1200", DAY),
                     Dataset::Large => seed_cmd(db, "3000", DAY),
                     Dataset::HalfDay => seed_cmd(db, "600", DAY),
                     Dataset::DayAndOld => {
