@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use mongodb::bson::doc;
 
 use super::output::Output;
-use super::scenario::{self, Scenario};
+use super::scenario::{self, Dataset, Scenario};
 use crate::support::TestDb;
 use crate::support::fixtures::{S3, count_docs};
 
@@ -29,21 +29,21 @@ async fn timed_out_error(db: &TestDb) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn file_generation_past_its_timeout_records_timed_out_exits_5_and_leaves_no_partial_object_or_open_upload() {
-    let s = scenario::file_generation();
+    let s = Scenario { dataset: Dataset::HalfDay, ..scenario::file_generation() };
     let (db, s3) = (TestDb::new().await, S3::start().await);
     s.seed(&[&db]);
     let out = Output::s3(&s3, "out");
 
-    // A run of this day takes a second or more of work after taking the lease (600 meters took
-    // about 0.3 s on a quiet CI machine: too close to the deadline).
+    // A run of this day takes about 0.3 s of work after taking the lease on a quiet machine, twice
+    // a 150 ms deadline.
     let t = Instant::now();
-    let run = s.cli(&db, &out).env("LEASE_TTL", "30s").args(["--timeout", "400ms"]).run();
+    let run = s.cli(&db, &out).env("LEASE_TTL", "30s").args(["--timeout", "150ms"]).run();
     let took = t.elapsed();
-    eprintln!("crash-stats deadline FileGeneration: --timeout 400ms, exited {:?} after {took:?}", run.code);
+    eprintln!("crash-stats deadline FileGeneration: --timeout 150ms, exited {:?} after {took:?}", run.code);
     run.expect_code(5);
 
     assert_eq!(statuses(&db).await, vec!["timed_out"]);
-    assert!(timed_out_error(&db).await.contains("deadline of 400ms passed"), "{}", timed_out_error(&db).await);
+    assert!(timed_out_error(&db).await.contains("deadline of 150ms passed"), "{}", timed_out_error(&db).await);
     assert!(out.objects().await.is_empty(), "no object is visible");
     assert_eq!(out.unfinished().await, Vec::<String>::new(), "no multipart upload is left open");
     assert_eq!(count_docs(&db, "generated_files").await, 0);

@@ -21,14 +21,14 @@ const DATA_SEED: &str = "11";
 /// Which readings a scenario starts from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dataset {
-    /// 3000 meters over [`DAY`] (~280k readings): FileGeneration reads a day in one pass, at the
-    /// store's read rate, so it needs this many to work for a second or more (kills land mid-run).
-    Large,
+    /// 1200 meters over [`DAY`] (~112k readings): FileGeneration reads it in about half a second
+    /// on a quiet machine (kill delays are drawn within the clean run's time, so they land mid-run).
+    /// Not larger: concurrent large seeds make the local MongoDB-wire server stall in WiredTiger.
+    Day,
     /// 600 meters over [`DAY`]: FileGeneration takes about half a second, still far beyond a
     /// 400 ms deadline and long enough to signal it mid-upload.
     HalfDay,
-    /// 1200 meters over [`DAY`] (~112k readings: NightlyDataChange works for a second or more)
-    /// plus 60 meters on the day before, which retention (1 day) removes.
+    /// [`Dataset::Day`] plus 60 meters on the day before, which retention (1 day) removes.
     DayAndOld,
     /// 250 meters over [`DAY`] (~23k readings), for the short cadences run as a backfill of
     /// many windows, so a kill lands between windows as well as inside one.
@@ -53,7 +53,7 @@ pub fn file_generation() -> Scenario {
         process: "FileGeneration",
         args: &["--at", "2026-01-16T02:30:00Z"],
         env: &[],
-        dataset: Dataset::Large,
+        dataset: Dataset::Day,
         windows: 1,
         compared: &[],
     }
@@ -122,21 +122,20 @@ impl Scenario {
         cli.args(["run", "--process", self.process]).args(self.args.iter().copied())
     }
 
-    /// Seeds `dbs` with this scenario's dataset, side by side.
+    /// Seeds `dbs` with this scenario's dataset, one after the other: concurrent bulk inserts can
+    /// make the local MongoDB-wire server stall in WiredTiger.
     pub fn seed(&self, dbs: &[&TestDb]) {
-        std::thread::scope(|s| {
-            for db in dbs {
-                s.spawn(|| match self.dataset {
-                    Dataset::Small => seed_cmd(db, "250", DAY),
-                    Dataset::Large => seed_cmd(db, "3000", DAY),
-                    Dataset::HalfDay => seed_cmd(db, "600", DAY),
-                    Dataset::DayAndOld => {
-                        seed_cmd(db, "1200", DAY);
-                        seed_cmd(db, "60", "2026-01-14");
-                    }
-                });
+        for db in dbs {
+            match self.dataset {
+                Dataset::Small => seed_cmd(db, "250", DAY),
+                Dataset::Day => seed_cmd(db, "1200", DAY),
+                Dataset::HalfDay => seed_cmd(db, "600", DAY),
+                Dataset::DayAndOld => {
+                    seed_cmd(db, "1200", DAY);
+                    seed_cmd(db, "60", "2026-01-14");
+                }
             }
-        });
+        }
     }
 
     /// Puts `db` back into its seeded state: no ledger, lease or output, readings as seeded.
