@@ -39,9 +39,11 @@ pub async fn mongo_with(cfg: &Config, patience: Patience) -> Result<Database, Ap
         Patience::Glance => (Duration::from_secs(3), RetryPolicy { attempts: 1, ..RetryPolicy::default() }),
     };
     let uri = cfg.mongodb_uri.expose();
+    // A driver error as text, without any piece of the URI's credentials.
+    let scrubbed = |e: &mongodb::error::Error| secret::scrub_with(&describe(e), &secret::secrets(uri)).into_owned();
     let unreachable = |e: mongodb::error::Error| AppError::MongoUnreachable {
         uri: cfg.mongodb_uri.to_string(),
-        message: secret::scrub_with(&describe(&e), &secret::secrets(uri)).into_owned(),
+        message: scrubbed(&e),
     };
     let mut opts = ClientOptions::parse(uri).await.map_err(|e| AppError::Config {
         var: "MONGODB_URI",
@@ -67,10 +69,7 @@ pub async fn mongo_with(cfg: &Config, patience: Patience) -> Result<Database, Ap
         mongodb::error::ErrorKind::Authentication { .. } => AppError::Config {
             var: "MONGODB_URI",
             value: cfg.mongodb_uri.to_string(),
-            reason: format!(
-                "the server refused its user name or password ({})",
-                secret::scrub_with(&describe(&e), &secret::secrets(uri))
-            ),
+            reason: format!("the server refused its user name or password ({})", scrubbed(&e)),
         },
         _ => unreachable(e),
     })?;
